@@ -1,0 +1,63 @@
+import type Protomux from 'protomux';
+
+/** How the bytes of a connection travel. */
+export type Transport = 'tcp' | 'udx' | 'relay' | 'memory';
+
+/** Ed25519 key pair; the public key is the device id (hex). */
+export interface KeyPair {
+  publicKey: Buffer;
+  secretKey: Buffer;
+}
+
+/**
+ * One encrypted, authenticated connection to a peer whose public key is known.
+ * Every protocol runs on its own protomux channel over `mux`.
+ */
+export interface PeerConnection {
+  /** Remote device id: hex of its Ed25519 public key, checked by the Noise handshake. */
+  readonly remoteId: string;
+  /** True if this side opened the connection. */
+  readonly initiator: boolean;
+  readonly transport: Transport;
+  /** False when the bytes pass through a relay. */
+  readonly direct: boolean;
+  /** "host:port" of the remote end, when the transport has one. */
+  readonly remoteAddress: string | null;
+  readonly mux: Protomux;
+  readonly closed: boolean;
+  /** Closes the connection; idempotent. */
+  close(reason?: Error): void;
+  /** Called once when the connection closes, for any reason (also if already closed). */
+  onClose(listener: (reason: Error | null) => void): void;
+}
+
+export type DhtStatus = 'online' | 'offline' | 'disabled';
+
+/**
+ * Decides, from the remote public key alone, whether a connection may be set up at all.
+ * Called before any channel exists; a refused peer gets nothing but a closed socket.
+ */
+export type Firewall = (remoteId: string) => boolean;
+
+export interface NetworkPort {
+  /** Opens listeners and the DHT. Resolves once listening; never waits for the DHT to be reachable. */
+  start(signal?: AbortSignal): Promise<void>;
+  /** Closes every connection and listener. */
+  close(): Promise<void>;
+  /** Addresses other nodes can dial directly ("host:port" for TCP, adapter-specific otherwise). */
+  addresses(): string[];
+  dhtStatus(): DhtStatus;
+  onDhtStatus(listener: (status: DhtStatus) => void): void;
+  setFirewall(firewall: Firewall): void;
+  /** Every new connection, inbound or outbound (dialled ones too), after the firewall admitted it. */
+  onConnection(listener: (conn: PeerConnection) => void): void;
+  /**
+   * Connects to the device `remoteId`: tries each direct address, then (if the DHT is enabled)
+   * the DHT by public key. Rejects with a typed error if nothing reached it; the remote key
+   * is always verified, so an address that answers with another key is a failure.
+   */
+  dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal): Promise<PeerConnection>;
+  /** Announce on and look up a 32-byte discovery topic (no-op without a DHT). */
+  joinTopic(topic: Buffer): void;
+  leaveTopic(topic: Buffer): void;
+}
