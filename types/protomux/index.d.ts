@@ -1,6 +1,7 @@
 // Hand-written declarations for the parts of protomux Agora uses (the package ships none).
 declare module 'protomux' {
-  import type { Encoding } from 'compact-encoding';
+  import type { Encoder } from 'compact-encoding';
+  type Encoding<T> = Encoder<T>;
 
   export interface MessageOptions<T = unknown> {
     encoding: Encoding<T>;

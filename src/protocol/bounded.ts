@@ -1,0 +1,79 @@
+import c, { type Encoder, type State } from 'compact-encoding';
+
+/**
+ * Encoders that refuse oversized input while decoding, so that a malicious peer cannot make
+ * us allocate or loop over more than a message type allows.
+ */
+export class DecodeError extends Error {
+  readonly code = 'PROTOCOL';
+  constructor(message: string) {
+    super(message);
+    this.name = 'DecodeError';
+  }
+}
+
+export function boundedArray<T>(enc: Encoder<T>, max: number): Encoder<T[]> {
+  return {
+    preencode(state: State, list: T[]) {
+      c.uint.preencode(state, list.length);
+      for (const item of list) enc.preencode(state, item);
+    },
+    encode(state: State, list: T[]) {
+      c.uint.encode(state, list.length);
+      for (const item of list) enc.encode(state, item);
+    },
+    decode(state: State): T[] {
+      const length = c.uint.decode(state);
+      if (length > max) throw new DecodeError(`list of ${length} items exceeds the limit of ${max}`);
+      const list: T[] = [];
+      for (let i = 0; i < length; i++) list.push(enc.decode(state));
+      return list;
+    },
+  };
+}
+
+export function boundedString(maxBytes: number): Encoder<string> {
+  return {
+    preencode: (state, value) => c.string.preencode(state, value),
+    encode: (state, value) => c.string.encode(state, value),
+    decode(state) {
+      const start = state.start;
+      const length = c.uint.decode(state);
+      if (length > maxBytes) throw new DecodeError(`text of ${length} bytes exceeds the limit of ${maxBytes}`);
+      state.start = start;
+      return c.string.decode(state);
+    },
+  };
+}
+
+export function boundedBuffer(maxBytes: number): Encoder<Buffer> {
+  return {
+    preencode: (state, value) => c.buffer.preencode(state, value),
+    encode: (state, value) => c.buffer.encode(state, value),
+    decode(state) {
+      const start = state.start;
+      const length = c.uint.decode(state);
+      if (length > maxBytes) throw new DecodeError(`blob of ${length} bytes exceeds the limit of ${maxBytes}`);
+      state.start = start;
+      const value = c.buffer.decode(state);
+      return value === null ? Buffer.alloc(0) : Buffer.from(value);
+    },
+  };
+}
+
+/** Decodes a whole buffer and refuses trailing bytes. */
+export function decodeExact<T>(enc: Encoder<T>, buffer: Uint8Array): T {
+  const state = c.state(0, buffer.byteLength, buffer);
+  let value: T;
+  try {
+    value = enc.decode(state);
+  } catch (err) {
+    if (err instanceof DecodeError) throw err;
+    throw new DecodeError(`malformed message: ${(err as Error).message}`);
+  }
+  if (state.start !== state.end) throw new DecodeError('malformed message: trailing bytes');
+  return value;
+}
+
+export const fixed32 = c.fixed32 as Encoder<Buffer>;
+export const fixed64 = c.fixed64 as Encoder<Buffer>;

@@ -1,0 +1,4 @@
+export * from './bounded.js';
+export * from './log-entry.js';
+export * from './invite.js';
+export * from './messages.js';

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { DecodeError } from './bounded.js';
+
+/**
+ * A space-log entry: UTF-8 JSON bytes signed with the author's Ed25519 key. The bytes travel
+ * and are stored exactly as signed, so nothing is ever re-serialised before verifying; the
+ * entry id is the SHA-256 of those bytes, and parents name ids, so changing any byte of any
+ * entry breaks its id, its signature and every link to it.
+ */
+export const LOG_ENTRY_VERSION = 1;
+export const MAX_ENTRY_BYTES = 8 * 1024;
+export const MAX_PARENTS = 32;
+export const MAX_NAME_LENGTH = 100;
+
+const hex32 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 32 bytes as lower-case hex');
+const hex16 = z.string().regex(/^[0-9a-f]{32}$/, 'expected 16 bytes as lower-case hex');
+export const displayName = z
+  .string()
+  .min(1)
+  .max(MAX_NAME_LENGTH)
+  .refine((s) => s.trim() === s && !/[\u0000-\u001f\u007f]/.test(s), 'no control characters or outer spaces');
+
+export const roleSchema = z.enum(['admin', 'member', 'guest', 'keeper']);
+export type Role = z.infer<typeof roleSchema>;
+
+export const logBodySchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('space.create'), name: displayName, creatorName: displayName }).strict(),
+  z.object({ type: z.literal('space.rename'), name: displayName }).strict(),
+  z
+    .object({
+      type: z.literal('member.add'),
+      member: hex32,
+      name: displayName,
+      role: roleSchema,
+      invite: hex16.nullable(),
+    })
+    .strict(),
+  z.object({ type: z.literal('member.role'), member: hex32, role: roleSchema }).strict(),
+  z.object({ type: z.literal('member.remove'), member: hex32 }).strict(),
+  z.object({ type: z.literal('member.leave') }).strict(),
+  z.object({ type: z.literal('member.rename'), name: displayName }).strict(),
+]);
+export type LogBody = z.infer<typeof logBodySchema>;
+export type LogBodyType = LogBody['type'];
+
+export const logEntrySchema = z
+  .object({
+    v: z.literal(LOG_ENTRY_VERSION),
+    /** null only for the space.create entry, whose id becomes the space id. */
+    space: hex32.nullable(),
+    author: hex32,
+    parents: z.array(hex32).max(MAX_PARENTS),
+    /** Author's wall clock (ms); informational, never trusted for ordering or authority. */
+    time: z.number().int().nonnegative(),
+    /** Random bytes that make two otherwise equal entries distinct (e.g. two spaces of one name). */
+    nonce: hex16,
+    body: logBodySchema,
+  })
+  .strict();
+export type LogEntryContent = z.infer<typeof logEntrySchema>;
+
+/** A signed entry as it travels on the wire and sits in the store. */
+export interface SignedEntry {
+  bytes: Buffer;
+  sig: Buffer;
+}
+
+export interface DecodedEntry extends SignedEntry {
+  id: string;
+  content: LogEntryContent;
+}
+
+export function entryId(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export function encodeEntryContent(content: LogEntryContent): Buffer {
+  const parsed = logEntrySchema.parse(content);
+  const bytes = Buffer.from(JSON.stringify(parsed), 'utf8');
+  if (bytes.byteLength > MAX_ENTRY_BYTES) throw new DecodeError(`log entry of ${bytes.byteLength} bytes is too large`);
+  return bytes;
+}
+
+/** Parses entry bytes; throws DecodeError for anything that is not a well-formed entry. */
+export function decodeEntry(signed: SignedEntry): DecodedEntry {
+  if (signed.bytes.byteLength > MAX_ENTRY_BYTES) throw new DecodeError('log entry too large');
+  if (signed.sig.byteLength !== 64) throw new DecodeError('log entry signature must be 64 bytes');
+  let json: unknown;
+  try {
+    json = JSON.parse(signed.bytes.toString('utf8'));
+  } catch {
+    throw new DecodeError('log entry is not valid JSON');
+  }
+  const result = logEntrySchema.safeParse(json);
+  if (!result.success) throw new DecodeError(`log entry is malformed: ${result.error.issues[0]?.message ?? 'invalid'}`);
+  const content = result.data;
+  if ((content.space === null) !== (content.body.type === 'space.create')) {
+    throw new DecodeError('only a space.create entry has no space id');
+  }
+  if (content.body.type === 'space.create' && content.parents.length > 0) {
+    throw new DecodeError('a space.create entry has no parents');
+  }
+  if (content.body.type !== 'space.create' && content.parents.length === 0) {
+    throw new DecodeError('every entry but space.create follows at least one entry');
+  }
+  if (new Set(content.parents).size !== content.parents.length) throw new DecodeError('duplicate parent');
+  return { bytes: signed.bytes, sig: signed.sig, id: entryId(signed.bytes), content };
+}
+
+/** The space an entry belongs to: its own id for space.create. */
+export function entrySpaceId(entry: DecodedEntry): string {
+  return entry.content.space ?? entry.id;
+}

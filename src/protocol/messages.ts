@@ -1,0 +1,116 @@
+import c, { type Encoder } from 'compact-encoding';
+import { boundedArray, boundedBuffer, boundedString, DecodeError, fixed32 } from './bounded.js';
+import { MAX_ENTRY_BYTES, type SignedEntry } from './log-entry.js';
+
+/**
+ * Wire messages of Agora's protomux channels. Every protocol has its own channel, named
+ * `agora/<protocol>/<version>`; a peer that speaks another version simply never pairs.
+ * Every decoder is bounded (list lengths, string and blob sizes).
+ */
+export const PROTOCOLS = {
+  control: 'agora/control/1',
+  log: 'agora/log/1',
+  invite: 'agora/invite/1',
+} as const;
+
+/** Entries per `entries` message; a log larger than this is sent in several messages. */
+export const MAX_ENTRIES_PER_MESSAGE = 128;
+export const MAX_IDS_PER_MESSAGE = 4096;
+
+const hexId: Encoder<string> = {
+  preencode: (state, v) => fixed32.preencode(state, Buffer.from(v, 'hex')),
+  encode: (state, v) => fixed32.encode(state, Buffer.from(v, 'hex')),
+  decode: (state) => Buffer.from(fixed32.decode(state)).toString('hex'),
+};
+
+function struct<T extends object>(fields: { [K in keyof T]: Encoder<T[K]> }): Encoder<T> {
+  const keys = Object.keys(fields) as (keyof T)[];
+  return {
+    preencode(state, value) {
+      for (const k of keys) fields[k].preencode(state, value[k]);
+    },
+    encode(state, value) {
+      for (const k of keys) fields[k].encode(state, value[k]);
+    },
+    decode(state) {
+      const out = {} as T;
+      for (const k of keys) out[k] = fields[k].decode(state);
+      return out;
+    },
+  };
+}
+
+const addresses = boundedArray(boundedString(100), 16);
+
+// ---- control ----
+export interface ControlHello {
+  /** Agora version string, for diagnostics only. */
+  software: string;
+  name: string;
+  addresses: string[];
+}
+export const controlHello = struct<ControlHello>({
+  software: boundedString(64),
+  name: boundedString(400),
+  addresses,
+});
+
+export interface Ping {
+  nonce: number;
+}
+export const ping = struct<Ping>({ nonce: c.uint });
+export const pong = ping;
+export const controlUpdate = controlHello;
+
+// ---- space log ----
+export const signedEntry = struct<SignedEntry>({
+  bytes: boundedBuffer(MAX_ENTRY_BYTES),
+  sig: {
+    preencode: (s, v) => c.fixed64.preencode(s, v),
+    encode: (s, v) => c.fixed64.encode(s, v),
+    decode: (s) => Buffer.from(c.fixed64.decode(s)),
+  },
+});
+export const idList = boundedArray(hexId, MAX_IDS_PER_MESSAGE);
+export const entryList = boundedArray(signedEntry, MAX_ENTRIES_PER_MESSAGE);
+
+export interface LogHandshake {
+  heads: string[];
+}
+export const logHandshake = struct<LogHandshake>({ heads: idList });
+
+// ---- invite ----
+export interface JoinRequest {
+  secret: Buffer;
+  name: string;
+}
+export const joinRequest = struct<JoinRequest>({
+  secret: {
+    preencode: (s, v) => fixed32.preencode(s, v),
+    encode: (s, v) => fixed32.encode(s, v),
+    decode: (s) => Buffer.from(fixed32.decode(s)),
+  },
+  name: boundedString(400),
+});
+
+export interface JoinAccepted {
+  spaceSecret: Buffer;
+  /** Total entries that will follow in `entries` messages. */
+  entryCount: number;
+}
+export const joinAccepted = struct<JoinAccepted>({
+  spaceSecret: {
+    preencode: (s, v) => fixed32.preencode(s, v),
+    encode: (s, v) => fixed32.encode(s, v),
+    decode: (s) => Buffer.from(fixed32.decode(s)),
+  },
+  entryCount: c.uint,
+});
+
+export interface JoinRejected {
+  code: string;
+  message: string;
+}
+export const joinRejected = struct<JoinRejected>({ code: boundedString(40), message: boundedString(1000) });
+
+export { DecodeError };
