@@ -50,10 +50,14 @@ export interface PeerRecord {
   lastSeen: number;
 }
 
+/** Records go in and come out by value: changing one after put or get does not change the store. */
 export interface SpaceRepo {
+  /** Inserts or replaces. */
   put(space: SpaceRecord): void;
   get(spaceId: string): SpaceRecord | undefined;
+  /** Ordered by joinedAt, then spaceId. */
   list(): SpaceRecord[];
+  /** Forgets the space together with its log entries and invites; an unknown id is a no-op. */
   delete(spaceId: string): void;
 }
 
@@ -68,20 +72,24 @@ export interface LogRepo {
 }
 
 export interface InviteRepo {
+  /** Inserts or replaces (revoking is a put with `revoked: true`). */
   put(invite: InviteRecord): void;
   get(inviteId: string): InviteRecord | undefined;
+  /** Ordered by createdAt, then inviteId. */
   list(spaceId: string): InviteRecord[];
 }
 
 export interface PeerRepo {
   upsert(peer: PeerRecord): void;
   get(deviceId: string): PeerRecord | undefined;
+  /** Most recently seen first, then by deviceId. */
   list(): PeerRecord[];
 }
 
-/** Small key/value settings (JSON values). */
+/** Small key/value settings. Values go through JSON, so a Date comes back as a string. */
 export interface SettingsRepo {
   get<T>(key: string): T | undefined;
+  /** Setting `undefined` removes the key. */
   set(key: string, value: unknown): void;
 }
 
@@ -91,7 +99,11 @@ export interface Store {
   readonly invites: InviteRepo;
   readonly peers: PeerRepo;
   readonly settings: SettingsRepo;
-  /** Runs fn atomically: all its writes land or none. */
+  /**
+   * Runs fn atomically: all its writes land or none; a throw rolls back and is rethrown. fn must be
+   * synchronous (an async fn is refused). Nested calls act as savepoints.
+   */
   transaction<T>(fn: () => T): T;
+  /** After close, every operation throws AgoraError('STORE'); closing twice is harmless. */
   close(): void;
 }

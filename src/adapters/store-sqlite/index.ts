@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import Database from 'better-sqlite3';
+import { AgoraError } from '../../errors/index.js';
+import type { Logger } from '../../ports/logger.js';
+import type { SpaceRepo, Store } from '../../ports/store.js';
+import { guard, guarded, toStoreError } from './errors.js';
+import { createInviteRepo } from './invites.js';
+import { createLogRepo } from './log.js';
+import { migrate } from './migrations.js';
+import { createPeerRepo } from './peers.js';
+import { createSettingsRepo } from './settings.js';
+import { createSpaceRepo } from './spaces.js';
+
+export { migrations, schemaVersion } from './migrations.js';
+
+export interface SqliteStoreOptions {
+  logger?: Logger;
+  /** How long a write waits for another connection's lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the node's database at `file` and brings its schema up to date.
+ * Pass ':memory:' for a throw-away database. Fails with AgoraError('STORE') when the file is held
+ * by another process, corrupt, or written by a newer Agora.
+ */
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
+  const logger = options.logger?.child({ component: 'store' });
+  let db: Database.Database | undefined;
+  try {
+    const onDisk = file !== ':memory:';
+    if (onDisk) createPrivate(file);
+    db = new Database(file);
+    // Before the first statement that takes a lock, so a held lock waits instead of failing at once.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    if (onDisk) {
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') {
+        throw new AgoraError('STORE', `The database ${file} could not be switched to WAL mode (got ${String(mode)}). Is it on a network or read-only file system?`);
+      }
+    }
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db, file, logger);
+    const store = assemble(db, file);
+    logger?.debug({ file }, 'store opened');
+    return store;
+  } catch (err) {
+    db?.close();
+    throw toStoreError(err, file);
+  }
+}
+
+/**
+ * Creates the file owner-only before SQLite touches it, so it is never world-readable even briefly;
+ * chmod covers a file that already existed. SQLite gives -wal and -shm the database file's mode.
+ */
+function createPrivate(file: string): void {
+  fs.closeSync(fs.openSync(file, fs.constants.O_CREAT | fs.constants.O_RDWR, 0o600));
+  fs.chmodSync(file, 0o600);
+}
+
+function assemble(db: Database.Database, file: string): Store {
+  const spaces = createSpaceRepo(db);
+  const log = createLogRepo(db);
+  const invites = createInviteRepo(db);
+  // Leaving a space forgets everything stored under it; the log and invites have no owner otherwise.
+  const deleteSpace = db.transaction((spaceId: string) => {
+    log.deleteSpace(spaceId);
+    invites.deleteSpace(spaceId);
+    spaces.delete(spaceId);
+  });
+  // better-sqlite3 nests inner calls as savepoints, so an inner failure caught by the caller
+  // undoes only the inner writes.
+  const runInTransaction = db.transaction((fn: () => unknown) => {
+    const result = fn();
+    if (isThenable(result)) {
+      throw new TypeError('Store.transaction(fn): fn must be synchronous; writes after its first await would escape the transaction.');
+    }
+    return result;
+  });
+  const spaceRepo: SpaceRepo = { ...spaces, delete: (spaceId) => deleteSpace(spaceId) };
+
+  return {
+    spaces: guarded(file, spaceRepo),
+    log: guarded(file, { append: log.append, has: log.has, get: log.get, list: log.list, count: log.count }),
+    invites: guarded(file, { put: invites.put, get: invites.get, list: invites.list }),
+    peers: guarded(file, createPeerRepo(db)),
+    settings: guarded(file, createSettingsRepo(db)),
+    transaction: <T>(fn: () => T): T => guard(file, () => runInTransaction(fn) as T),
+    close: () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+function isThenable(value: unknown): boolean {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}

@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+import type { LogRepo, StoredLogEntry } from '../../ports/store.js';
+
+interface LogRow {
+  id: string;
+  space_id: string;
+  author: string;
+  parents: string;
+  bytes: Buffer;
+  sig: Buffer;
+  received_at: number;
+}
+
+const columns = 'id, space_id, author, parents, bytes, sig, received_at';
+
+function fromRow(r: LogRow): StoredLogEntry {
+  return {
+    id: r.id,
+    spaceId: r.space_id,
+    author: r.author,
+    parents: JSON.parse(r.parents) as string[],
+    bytes: r.bytes,
+    sig: r.sig,
+    receivedAt: r.received_at,
+  };
+}
+
+export interface SqliteLogRepo extends LogRepo {
+  /** Forgets every entry of a space (when the space itself is deleted). */
+  deleteSpace(spaceId: string): void;
+}
+
+export function createLogRepo(db: Database.Database): SqliteLogRepo {
+  // DO NOTHING rather than OR IGNORE: only the duplicate id is tolerated, other violations still fail.
+  const append = db.prepare<[string, string, string, string, Buffer, Buffer, number]>(
+    `INSERT INTO log (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+  );
+  const has = db.prepare<[string], number>('SELECT 1 FROM log WHERE id = ?').pluck();
+  const get = db.prepare<[string], LogRow>(`SELECT ${columns} FROM log WHERE id = ?`);
+  const list = db.prepare<[string], LogRow>(`SELECT ${columns} FROM log WHERE space_id = ? ORDER BY seq`);
+  const count = db.prepare<[string], number>('SELECT count(*) FROM log WHERE space_id = ?').pluck();
+  const deleteSpace = db.prepare<[string]>('DELETE FROM log WHERE space_id = ?');
+
+  return {
+    append: (e) =>
+      append.run(e.id, e.spaceId, e.author, JSON.stringify(e.parents), e.bytes, e.sig, e.receivedAt).changes > 0,
+    has: (id) => has.get(id) !== undefined,
+    get: (id) => {
+      const row = get.get(id);
+      return row && fromRow(row);
+    },
+    list: (spaceId) => list.all(spaceId).map(fromRow),
+    count: (spaceId) => count.get(spaceId) ?? 0,
+    deleteSpace: (spaceId) => void deleteSpace.run(spaceId),
+  };
+}

@@ -1,0 +1,123 @@
+import type { Channel } from 'protomux';
+import { InviteError } from '../../errors/index.js';
+import {
+  displayName,
+  entryList,
+  joinAccepted,
+  joinRejected,
+  joinRequest,
+  MAX_ENTRIES_PER_MESSAGE,
+  PROTOCOLS,
+  type JoinRequest,
+} from '../../protocol/index.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { PeerConnection } from '../../ports/network.js';
+import type { Store } from '../../ports/store.js';
+import type { SpaceService } from '../spaces/space-service.js';
+import { readInvite, secretHash } from './invite-codes.js';
+
+/** A stranger that opens no invite channel in this time is dropped. */
+export const STRANGER_TIMEOUT_MS = 15_000;
+/** Strangers are admitted while an invite is live, and this long after, to be told it expired. */
+const EXPIRED_GRACE_MS = 7 * 24 * 3600_000;
+
+/**
+ * The inviter's side of the invite protocol (`agora/invite/1`, channel id = invite id).
+ * Only a peer that names an invite this device issued gets a channel at all; it must then
+ * prove it holds the code (the secret) before anything about the space is sent.
+ */
+export class InviteHost {
+  constructor(
+    private readonly deps: { store: Store; spaces: SpaceService; clock: Clock; logger: Logger },
+  ) {}
+
+  acceptsStrangers(): boolean {
+    const now = this.deps.clock.now();
+    return this.deps.spaces
+      .list()
+      .some((s) => this.deps.store.invites.list(s.spaceId).some((i) => !i.revoked && i.expiresAt + EXPIRED_GRACE_MS > now));
+  }
+
+  /** Serves the invite protocol on a connection; a stranger's connection is closed after one join attempt or a timeout. */
+  attach(conn: PeerConnection, stranger = true): void {
+    let opened = false;
+    const timer = stranger
+      ? this.deps.clock.setTimeout(() => {
+          if (!opened) conn.close(new Error('no invite presented'));
+        }, STRANGER_TIMEOUT_MS)
+      : null;
+    conn.onClose(() => timer?.cancel());
+    conn.mux.pair({ protocol: PROTOCOLS.invite }, (id) => {
+      const inviteId = id?.toString('hex') ?? '';
+      const record = this.deps.store.invites.get(inviteId);
+      if (!record || !this.deps.spaces.has(record.spaceId)) return; // unknown invite: no channel
+      opened = true;
+      this.serve(conn, inviteId);
+    });
+  }
+
+  private serve(conn: PeerConnection, inviteId: string): void {
+    let channel: Channel | null = null;
+    channel = conn.mux.createChannel({
+      protocol: PROTOCOLS.invite,
+      id: Buffer.from(inviteId, 'hex'),
+      messages: [
+        { encoding: joinRequest, onmessage: (req: JoinRequest) => this.onRequest(conn, channel!, inviteId, req) },
+        { encoding: joinAccepted },
+        { encoding: joinRejected },
+        { encoding: entryList },
+      ],
+    });
+    channel?.open();
+  }
+
+  private onRequest(conn: PeerConnection, channel: Channel, inviteId: string, req: JoinRequest): void {
+    const [, accepted, rejected, entries] = channel.messages;
+    try {
+      const spaceId = this.admit(conn.remoteId, inviteId, req);
+      const space = this.deps.spaces.list().find((s) => s.spaceId === spaceId)!;
+      const log = this.deps.spaces.entries(spaceId).map((e) => ({ bytes: e.bytes, sig: e.sig }));
+      channel.cork();
+      accepted!.send({ spaceSecret: space.secret, entryCount: log.length });
+      for (let i = 0; i < log.length; i += MAX_ENTRIES_PER_MESSAGE) entries!.send(log.slice(i, i + MAX_ENTRIES_PER_MESSAGE));
+      channel.uncork();
+    } catch (err) {
+      const e = err instanceof InviteError ? err : new InviteError('INVITE_INVALID', 'The inviter could not admit you.');
+      this.deps.logger.info({ peer: conn.remoteId.slice(0, 12), code: e.code }, 'join refused');
+      rejected!.send({ code: e.code, message: e.message });
+    }
+  }
+
+  /** Checks the request against the invite and the log; adds the member. Returns the space id. */
+  private admit(joiner: string, inviteId: string, req: JoinRequest): string {
+    const now = this.deps.clock.now();
+    const record = this.deps.store.invites.get(inviteId)!;
+    const invite = (() => {
+      try {
+        return readInvite(record.code, 0);
+      } catch {
+        throw new InviteError('INVITE_INVALID', 'This invite is no longer valid. Ask for a new one.');
+      }
+    })();
+    if (!secretHash(req.secret).equals(invite.offer.secretHash)) {
+      throw new InviteError('INVITE_INVALID', 'This invite code is not genuine. Ask for a new invite.');
+    }
+    const state = this.deps.spaces.state(record.spaceId);
+    if (state.isActive(joiner)) return record.spaceId; // joining twice is harmless
+    if (record.revoked) throw new InviteError('INVITE_REVOKED', `This invite to "${state.name}" was withdrawn. Ask for a new one.`);
+    if (record.expiresAt <= now) {
+      throw new InviteError('INVITE_EXPIRED', `This invite to "${state.name}" expired on ${new Date(record.expiresAt).toISOString()}. Ask for a new one.`);
+    }
+    if ((state.inviteUses.get(inviteId) ?? 0) >= record.maxUses) {
+      const uses = record.maxUses === 1 ? 'once' : `${record.maxUses} times`;
+      throw new InviteError('INVITE_SPENT', `This invite to "${state.name}" has already been used ${uses}. Ask for a new one.`);
+    }
+    if (state.roleOf(this.deps.spaces.selfId) !== 'admin') {
+      throw new InviteError('INVITE_REVOKED', 'The inviter is no longer an admin of this space, so the invite is void. Ask an admin for a new one.');
+    }
+    const name = displayName.safeParse(req.name.trim()).success ? req.name.trim() : 'New member';
+    this.deps.spaces.append(record.spaceId, { type: 'member.add', member: joiner, name, role: record.role, invite: inviteId });
+    return record.spaceId;
+  }
+}

@@ -1,0 +1,119 @@
+import { BadRequestError, PeerUnreachableError } from '../../errors/index.js';
+import { inviteLink, type Role } from '../../protocol/index.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { KeyPair, NetworkPort, PeerConnection } from '../../ports/network.js';
+import type { SpaceRecord, Store } from '../../ports/store.js';
+import { randomHex } from '../crypto.js';
+import type { PeerManager, StrangerHandler } from '../peers/peer-manager.js';
+import type { SpaceService } from '../spaces/space-service.js';
+import { issueInvite, readInvite } from './invite-codes.js';
+import { InviteHost } from './invite-host.js';
+import { requestJoin } from './join.js';
+
+export interface CreatedInvite {
+  inviteId: string;
+  code: string;
+  link: string;
+  role: Role;
+  expiresAt: number;
+  uses: number;
+}
+
+export const MAX_INVITE_USES = 1000;
+export const MAX_INVITE_LIFETIME_MS = 365 * 24 * 3600_000;
+
+/** Issuing invites, admitting their holders, and joining with one. */
+export class InviteService implements StrangerHandler {
+  private readonly host: InviteHost;
+
+  constructor(
+    private readonly deps: {
+      store: Store;
+      spaces: SpaceService;
+      peers: PeerManager;
+      network: NetworkPort;
+      clock: Clock;
+      logger: Logger;
+      keyPair: KeyPair;
+      selfName: () => string;
+    },
+  ) {
+    this.host = new InviteHost(deps);
+  }
+
+  create(spaceId: string, options: { role: Role; expiresInMs: number; uses: number }): CreatedInvite {
+    const { spaces, store, clock, keyPair, network } = this.deps;
+    spaces.requireAdmin(spaceId);
+    if (!Number.isInteger(options.uses) || options.uses < 1 || options.uses > MAX_INVITE_USES) {
+      throw new BadRequestError(`uses must be a whole number from 1 to ${MAX_INVITE_USES}`);
+    }
+    if (!(options.expiresInMs > 0) || options.expiresInMs > MAX_INVITE_LIFETIME_MS) {
+      throw new BadRequestError('expiry must be between a minute and a year');
+    }
+    if (options.role === 'keeper') throw new BadRequestError('keeper invites come with the keeper feature; use admin, member or guest');
+    const space = spaces.list().find((s) => s.spaceId === spaceId)!;
+    const now = clock.now();
+    const expiresAt = now + options.expiresInMs;
+    const inviteId = randomHex(16);
+    const { code } = issueInvite(keyPair, {
+      spaceId,
+      spaceName: space.name,
+      inviteId,
+      inviter: spaces.selfId,
+      inviterName: this.deps.selfName(),
+      role: options.role,
+      expiresAt,
+      maxUses: options.uses,
+      addresses: network.addresses().slice(0, 16),
+    });
+    store.invites.put({ inviteId, spaceId, role: options.role, createdAt: now, expiresAt, maxUses: options.uses, code, revoked: false });
+    return { inviteId, code, link: inviteLink(code), role: options.role, expiresAt, uses: options.uses };
+  }
+
+  acceptsStrangers(): boolean {
+    return this.host.acceptsStrangers();
+  }
+
+  attach(conn: PeerConnection): void {
+    this.host.attach(conn, true);
+  }
+
+  /** Members may also bring a new device of theirs through an existing connection. */
+  attachToMember(conn: PeerConnection): void {
+    this.host.attach(conn, false);
+  }
+
+  /** Joins the space of an invite code: reaches the inviter, presents the code, stores the space. */
+  async join(code: string, dirFor: (spaceName: string) => string, signal?: AbortSignal): Promise<SpaceRecord> {
+    const { spaces, peers, network, clock, store, logger } = this.deps;
+    const invite = readInvite(code, clock.now());
+    const { offer } = invite;
+    if (offer.inviter === spaces.selfId) throw new BadRequestError('This is your own invite; give it to the person you want to invite.');
+    if (spaces.has(offer.spaceId) && spaces.state(offer.spaceId).isActive(spaces.selfId)) {
+      return spaces.list().find((s) => s.spaceId === offer.spaceId)!;
+    }
+    const release = peers.expectJoinTarget(offer.inviter);
+    let conn: PeerConnection | null = null;
+    try {
+      conn = await network.dial(offer.inviter, offer.addresses, signal).catch((err: unknown) => {
+        throw new PeerUnreachableError(
+          `Could not reach ${offer.inviterName}'s Agora (tried ${offer.addresses.join(', ') || 'the DHT'}). ` +
+            'Their node must be running and reachable; try again, or ask for a new invite if their address changed.',
+          err,
+        );
+      });
+      const answer = await requestJoin(conn, invite, this.deps.selfName(), signal);
+      const record: SpaceRecord = { spaceId: offer.spaceId, name: offer.spaceName, dir: dirFor(offer.spaceName), secret: answer.spaceSecret, joinedAt: clock.now() };
+      spaces.adopt(record, answer.entries);
+      store.peers.upsert({ deviceId: offer.inviter, name: offer.inviterName, addresses: offer.addresses, lastSeen: clock.now() });
+      logger.info({ spaceId: offer.spaceId, inviter: offer.inviter.slice(0, 12) }, 'joined space');
+      return spaces.list().find((s) => s.spaceId === offer.spaceId)!;
+    } finally {
+      release();
+      // The invite connection served its purpose; the member connection is dialled afresh.
+      if (conn && !peers.ownsConnection(conn)) conn.close();
+      peers.connectSoon(offer.inviter);
+    }
+  }
+}

@@ -1,0 +1,271 @@
+import type { Clock, TimerHandle } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { NetworkPort, PeerConnection } from '../../ports/network.js';
+import type { Store } from '../../ports/store.js';
+import type { EventBus } from '../events.js';
+import { LogSyncChannel } from '../spaces/log-sync.js';
+import type { SpaceService } from '../spaces/space-service.js';
+import { ControlChannel } from './control-channel.js';
+import { preferredConnection } from './dedupe.js';
+import { Backoff } from './backoff.js';
+import { spaceTopic } from './topic.js';
+
+export const SOFTWARE = 'agora/0.1.0';
+const DIAL_TICK_MS = 2_000;
+
+/** Someone who may talk to us without sharing a space: a joiner holding an invite. */
+export interface StrangerHandler {
+  acceptsStrangers(): boolean;
+  attach(conn: PeerConnection): void;
+  /** The invite protocol on a member's connection (it may be inviting another device). */
+  attachToMember(conn: PeerConnection): void;
+}
+
+interface Session {
+  conn: PeerConnection;
+  control: ControlChannel;
+  logs: Map<string, LogSyncChannel>;
+  name: string | null;
+  rttMs: number | null;
+  online: boolean;
+}
+
+export interface PeerInfo {
+  deviceId: string;
+  name: string;
+  connected: boolean;
+  direct: boolean;
+  transport: string | null;
+  address: string | null;
+  rttMs: number | null;
+}
+
+/**
+ * Keeps this device connected to every device it shares a space with: admits only those
+ * (plus invite holders, limited to the invite protocol), keeps one connection per peer,
+ * runs the control and space-log channels on it, dials members it is not connected to,
+ * and tells who is online.
+ */
+export class PeerManager {
+  private readonly sessions = new Map<string, Session>();
+  /** Devices we are dialling to hand an invite to: their connection belongs to the join flow. */
+  private readonly joinTargets = new Set<string>();
+  private readonly backoff = new Backoff();
+  private readonly dialing = new Set<string>();
+  private readonly topics = new Map<string, Buffer>();
+  private strangers: StrangerHandler | null = null;
+  private ticker: TimerHandle | null = null;
+  private readonly abort = new AbortController();
+  private stopped = false;
+
+  constructor(
+    private readonly deps: {
+      network: NetworkPort;
+      spaces: SpaceService;
+      store: Store;
+      clock: Clock;
+      logger: Logger;
+      events: EventBus;
+      selfName: () => string;
+    },
+  ) {}
+
+  start(strangers: StrangerHandler): void {
+    this.strangers = strangers;
+    const { network, events } = this.deps;
+    network.setFirewall((remoteId) => this.admits(remoteId));
+    network.onConnection((conn) => this.onConnection(conn));
+    events.on('space.changed', ({ spaceId }) => this.onSpaceChanged(spaceId));
+    this.refreshTopics();
+    this.ticker = this.deps.clock.setInterval(() => this.dialMissing(), DIAL_TICK_MS);
+    this.dialMissing();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ticker?.cancel();
+    this.abort.abort();
+    for (const s of this.sessions.values()) s.conn.close();
+  }
+
+  /** The join flow dials the inviter itself; its connection must not be treated as a member's. */
+  expectJoinTarget(deviceId: string): () => void {
+    this.joinTargets.add(deviceId);
+    return () => this.joinTargets.delete(deviceId);
+  }
+
+  ownsConnection(conn: PeerConnection): boolean {
+    return this.sessions.get(conn.remoteId)?.conn === conn;
+  }
+
+  isOnline(deviceId: string): boolean {
+    return this.sessions.get(deviceId)?.online ?? false;
+  }
+
+  peers(): PeerInfo[] {
+    const known = this.deps.spaces.peersInCommon();
+    const ids = new Set([...known.keys(), ...this.sessions.keys()]);
+    return [...ids].sort().map((deviceId) => {
+      const s = this.sessions.get(deviceId);
+      return {
+        deviceId,
+        name: s?.name ?? this.memberName(deviceId) ?? this.deps.store.peers.get(deviceId)?.name ?? '',
+        connected: s?.online ?? false,
+        direct: s ? s.conn.direct : false,
+        transport: s ? s.conn.transport : null,
+        address: s?.conn.remoteAddress ?? null,
+        rttMs: s?.rttMs ?? null,
+      };
+    });
+  }
+
+  /** Dial now rather than at the next tick (after a join, for example). */
+  connectSoon(deviceId: string): void {
+    this.backoff.reset(deviceId);
+    this.dialMissing();
+  }
+
+  private admits(remoteId: string): boolean {
+    if (this.stopped) return false;
+    if (this.deps.spaces.peersInCommon().has(remoteId)) return true;
+    if (this.joinTargets.has(remoteId)) return true;
+    return this.strangers?.acceptsStrangers() ?? false;
+  }
+
+  private onConnection(conn: PeerConnection): void {
+    const id = conn.remoteId;
+    if (this.stopped) return conn.close();
+    if (this.deps.spaces.peersInCommon().has(id)) return this.addSession(conn);
+    if (this.joinTargets.has(id)) return; // owned by the join flow
+    if (this.strangers?.acceptsStrangers()) return this.strangers.attach(conn);
+    conn.close();
+  }
+
+  private addSession(conn: PeerConnection): void {
+    const id = conn.remoteId;
+    const existing = this.sessions.get(id);
+    if (existing && !existing.conn.closed) {
+      const keep = preferredConnection(this.deps.spaces.selfId, existing.conn, conn);
+      if (keep === existing.conn) return conn.close();
+      this.sessions.delete(id);
+      existing.conn.close();
+    }
+    const log = this.deps.logger.child({ peer: id.slice(0, 12), transport: conn.transport });
+    const session: Session = { conn, control: null!, logs: new Map(), name: null, rttMs: null, online: false };
+    session.control = new ControlChannel(conn, this.hello(), this.deps.clock, {
+      onHello: (hello) => {
+        session.name = hello.name;
+        session.online = true;
+        this.remember(id, hello.name, hello.addresses);
+        this.backoff.reset(id);
+        log.info({ name: hello.name, address: conn.remoteAddress }, 'peer online');
+        this.deps.events.emit('peer.connected', { deviceId: id, transport: conn.transport, direct: conn.direct });
+        this.deps.events.emit('member.online', { spaceIds: this.sharedSpaces(id), deviceId: id, name: hello.name });
+      },
+      onUpdate: (hello) => {
+        session.name = hello.name;
+        this.remember(id, hello.name, hello.addresses);
+      },
+      onRtt: (ms) => {
+        session.rttMs = ms;
+      },
+      onClose: () => conn.close(),
+    });
+    this.sessions.set(id, session);
+    this.openLogChannels(session);
+    this.strangers?.attachToMember(conn);
+    conn.onClose((reason) => {
+      if (this.sessions.get(id) !== session) return;
+      this.sessions.delete(id);
+      if (!session.online) return;
+      log.info({ reason: reason?.message }, 'peer offline');
+      const peer = this.deps.store.peers.get(id);
+      if (peer && !this.stopped) this.deps.store.peers.upsert({ ...peer, lastSeen: this.deps.clock.now() });
+      this.deps.events.emit('peer.disconnected', { deviceId: id });
+      this.deps.events.emit('member.offline', { spaceIds: this.sharedSpaces(id), deviceId: id, name: session.name ?? '' });
+    });
+  }
+
+  private openLogChannels(session: Session): void {
+    for (const spaceId of this.sharedSpaces(session.conn.remoteId)) {
+      if (session.logs.has(spaceId)) continue;
+      const channel = new LogSyncChannel(session.conn, spaceId, this.deps.spaces, this.deps.logger, () => {
+        session.logs.delete(spaceId);
+      });
+      session.logs.set(spaceId, channel);
+    }
+  }
+
+  private onSpaceChanged(spaceId: string): void {
+    if (this.stopped) return;
+    const inCommon = this.deps.spaces.peersInCommon();
+    for (const [id, session] of this.sessions) {
+      if (!inCommon.has(id)) {
+        this.deps.logger.info({ peer: id.slice(0, 12) }, 'no space in common any more: disconnecting');
+        session.conn.close();
+        continue;
+      }
+      this.openLogChannels(session);
+      session.logs.get(spaceId)?.announce();
+    }
+    this.refreshTopics();
+    this.dialMissing();
+  }
+
+  private refreshTopics(): void {
+    const current = new Set(this.deps.spaces.list().map((s) => s.spaceId));
+    for (const space of this.deps.spaces.list()) {
+      if (this.topics.has(space.spaceId)) continue;
+      const topic = spaceTopic(space.spaceId, space.secret);
+      this.topics.set(space.spaceId, topic);
+      this.deps.network.joinTopic(topic);
+    }
+    for (const [spaceId, topic] of this.topics) {
+      if (current.has(spaceId)) continue;
+      this.deps.network.leaveTopic(topic);
+      this.topics.delete(spaceId);
+    }
+  }
+
+  private dialMissing(): void {
+    if (this.stopped) return;
+    const dhtEnabled = this.deps.network.dhtStatus() !== 'disabled';
+    for (const id of this.deps.spaces.peersInCommon().keys()) {
+      if (this.sessions.has(id) || this.dialing.has(id) || !this.backoff.due(id, this.deps.clock.now())) continue;
+      const addresses = this.deps.store.peers.get(id)?.addresses ?? [];
+      if (addresses.length === 0 && !dhtEnabled) continue;
+      this.dialing.add(id);
+      this.backoff.failed(id, this.deps.clock.now()); // counts as an attempt until it succeeds
+      this.deps.network
+        .dial(id, addresses, this.abort.signal)
+        .then((conn) => {
+          // onConnection already made a session of it; nothing more to do.
+          if (this.stopped) conn.close();
+        })
+        .catch((err: Error) => {
+          this.deps.logger.debug({ peer: id.slice(0, 12), err: err.message }, 'dial failed');
+        })
+        .finally(() => this.dialing.delete(id));
+    }
+  }
+
+  private remember(deviceId: string, name: string, addresses: string[]): void {
+    this.deps.store.peers.upsert({ deviceId, name, addresses, lastSeen: this.deps.clock.now() });
+  }
+
+  private sharedSpaces(deviceId: string): string[] {
+    return this.deps.spaces.peersInCommon().get(deviceId) ?? [];
+  }
+
+  private memberName(deviceId: string): string | null {
+    for (const spaceId of this.sharedSpaces(deviceId)) {
+      const m = this.deps.spaces.state(spaceId).members.get(deviceId);
+      if (m) return m.name;
+    }
+    return null;
+  }
+
+  private hello() {
+    return { software: SOFTWARE, name: this.deps.selfName(), addresses: this.deps.network.addresses() };
+  }
+}

@@ -1,0 +1,93 @@
+import type { Channel, Message } from 'protomux';
+import { entryList, idList, logHandshake, MAX_ENTRIES_PER_MESSAGE, PROTOCOLS, type LogHandshake, type SignedEntry } from '../../protocol/index.js';
+import type { Logger } from '../../ports/logger.js';
+import type { PeerConnection } from '../../ports/network.js';
+import type { SpaceService } from './space-service.js';
+
+/**
+ * Keeps one space's log in step with one peer over channel `agora/log/1` (id = space id):
+ * each side says which entries are its heads; the other asks for the ones it lacks and,
+ * while parents are missing, for those too. New local entries are announced as new heads.
+ */
+export class LogSyncChannel {
+  private readonly channel: Channel;
+  private readonly heads: Message<string[]>;
+  private readonly want: Message<string[]>;
+  private readonly entries: Message<SignedEntry[]>;
+
+  constructor(
+    private readonly conn: PeerConnection,
+    private readonly spaceId: string,
+    private readonly spaces: SpaceService,
+    private readonly logger: Logger,
+    onClose: () => void,
+  ) {
+    const channel = conn.mux.createChannel<LogHandshake>({
+      protocol: PROTOCOLS.log,
+      id: Buffer.from(spaceId, 'hex'),
+      handshake: logHandshake,
+      onopen: (hs) => this.onHeads(hs.heads),
+      onclose: () => onClose(),
+    });
+    if (!channel) throw new Error('log channel already open');
+    this.channel = channel;
+    this.heads = channel.addMessage({ encoding: idList, onmessage: (ids) => this.onHeads(ids) });
+    this.want = channel.addMessage({ encoding: idList, onmessage: (ids) => this.onWant(ids) });
+    this.entries = channel.addMessage({ encoding: entryList, onmessage: (list) => this.onEntries(list) });
+    channel.open({ heads: spaces.heads(spaceId) });
+  }
+
+  announce(): void {
+    if (this.channel.opened) this.heads.send(this.spaces.heads(this.spaceId));
+  }
+
+  close(): void {
+    this.channel.close();
+  }
+
+  /** Heads the peer told us it has: it has their whole ancestry too. */
+  private peerHeads: string[] = [];
+
+  private onHeads(ids: string[]): void {
+    this.peerHeads = ids;
+    const unknown = ids.filter((id) => !this.spaces.entry(this.spaceId, id));
+    if (unknown.length > 0) this.want.send(unknown);
+  }
+
+  private onWant(ids: string[]): void {
+    // Send what was asked for plus every ancestor the peer lacks (all but the ancestry of
+    // its heads), parents first, so one round trip usually completes the log.
+    const peerHas = this.closure(this.peerHeads, new Set());
+    const needed = this.closure(ids, peerHas);
+    const all = this.spaces.entries(this.spaceId);
+    const ordered = all.filter((e) => needed.has(e.id)).map((e) => ({ bytes: e.bytes, sig: e.sig }));
+    for (let i = 0; i < ordered.length; i += MAX_ENTRIES_PER_MESSAGE) {
+      this.entries.send(ordered.slice(i, i + MAX_ENTRIES_PER_MESSAGE));
+    }
+  }
+
+  private closure(start: string[], stopAt: Set<string>): Set<string> {
+    const seen = new Set<string>();
+    const stack = [...start];
+    while (stack.length > 0) {
+      const id = stack.pop()!;
+      if (seen.has(id) || stopAt.has(id)) continue;
+      const entry = this.spaces.entry(this.spaceId, id);
+      if (!entry) continue;
+      seen.add(id);
+      stack.push(...entry.content.parents);
+    }
+    return seen;
+  }
+
+  private onEntries(list: SignedEntry[]): void {
+    try {
+      const { missing } = this.spaces.ingest(this.spaceId, list);
+      if (missing.length > 0) this.want.send(missing);
+    } catch (err) {
+      // A peer that sends forged or malformed entries is misbehaving: drop the connection.
+      this.logger.warn({ err, peer: this.conn.remoteId, spaceId: this.spaceId }, 'refused log entries from peer');
+      this.conn.close(err as Error);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrations, openSqliteStore, schemaVersion } from '../../src/adapters/store-sqlite/index.js';
+import { migrate, type Migration } from '../../src/adapters/store-sqlite/migrations.js';
+import type { Store } from '../../src/ports/store.js';
+import { describeStorePort } from '../ports/store-suite.js';
+import { expectStoreError, space } from '../ports/store-suite-fixtures.js';
+
+function tempDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'agora-store-'));
+}
+
+describeStorePort('sqlite', () => {
+  const dir = tempDir();
+  const file = path.join(dir, 'agora.db');
+  let current: Store = openSqliteStore(file);
+  return {
+    store: current,
+    reopen: () => {
+      current.close();
+      current = openSqliteStore(file);
+      return current;
+    },
+    cleanup: () => {
+      current.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+describe('sqlite store, file level', () => {
+  let dir: string;
+  let file: string;
+  const open: Store[] = [];
+  const raw: Database.Database[] = [];
+  beforeEach(() => {
+    dir = tempDir();
+    file = path.join(dir, 'agora.db');
+  });
+  afterEach(() => {
+    open.splice(0).forEach((s) => s.close());
+    raw.splice(0).forEach((db) => db.close());
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const openStore = (f = file, busyTimeoutMs?: number): Store => {
+    const s = openSqliteStore(f, { busyTimeoutMs });
+    open.push(s);
+    return s;
+  };
+  const openRaw = (): Database.Database => {
+    const db = new Database(file);
+    raw.push(db);
+    return db;
+  };
+  const mode = (f: string): number => fs.statSync(f).mode & 0o777;
+
+  it.runIf(process.platform !== 'win32')('creates the database, its -wal and -shm owner-only (0600)', () => {
+    openStore().spaces.put(space(1));
+    expect(mode(file)).toBe(0o600);
+    for (const suffix of ['-wal', '-shm']) {
+      if (fs.existsSync(file + suffix)) expect(mode(file + suffix)).toBe(0o600);
+    }
+  });
+
+  it.runIf(process.platform !== 'win32')('tightens an existing database file to 0600', () => {
+    fs.writeFileSync(file, '', { mode: 0o644 });
+    fs.chmodSync(file, 0o644);
+    openStore();
+    expect(mode(file)).toBe(0o600);
+  });
+
+  it('sets user_version to the number of migrations, numbered 1..N', () => {
+    openStore().close();
+    expect(schemaVersion).toBe(migrations.length);
+    expect(migrations.map((m) => m.version)).toEqual(migrations.map((_, i) => i + 1));
+    expect(openRaw().pragma('user_version', { simple: true })).toBe(migrations.length);
+  });
+
+  it('runs in WAL mode', () => {
+    openStore();
+    const db = openRaw();
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('refuses a database from a newer Agora, naming the file and the versions', () => {
+    openStore().close();
+    openRaw().pragma(`user_version = ${schemaVersion + 1}`);
+    const err = expectStoreError(() => openStore());
+    expect(err.message).toContain(file);
+    expect(err.message).toMatch(/newer version of Agora/);
+    expect(err.details).toMatchObject({ version: schemaVersion + 1, known: schemaVersion });
+  });
+
+  describe('migrate', () => {
+    const table = (name: string): Migration['up'] => (db) => db.exec(`CREATE TABLE ${name} (x)`);
+    const tables = (db: Database.Database): string[] =>
+      db.prepare<[], string>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+
+    it('applies only the migrations above user_version, in order', () => {
+      const db = openRaw();
+      migrate(db, file, undefined, [{ version: 1, name: 'a', up: table('a') }]);
+      migrate(db, file, undefined, [
+        { version: 1, name: 'a', up: table('a') },
+        { version: 2, name: 'b', up: table('b') },
+        { version: 3, name: 'c', up: table('c') },
+      ]);
+      expect(tables(db)).toEqual(['a', 'b', 'c']);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
+    });
+
+    it('rolls a failing migration back whole and keeps the version before it', () => {
+      const db = openRaw();
+      const failing: Migration = {
+        version: 2,
+        name: 'half done',
+        up: (d) => {
+          d.exec('CREATE TABLE b (x)');
+          throw new Error('disk on fire');
+        },
+      };
+      expect(() => migrate(db, file, undefined, [{ version: 1, name: 'a', up: table('a') }, failing])).toThrow('disk on fire');
+      expect(tables(db)).toEqual(['a']);
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+    });
+
+    it('rejects a list with a gap', () => {
+      expect(() => migrate(openRaw(), file, undefined, [{ version: 2, name: 'b', up: table('b') }])).toThrow(/expected 1/);
+    });
+  });
+
+  it('refuses a database held in exclusive use by another connection', () => {
+    openStore().close();
+    const other = openRaw();
+    other.pragma('locking_mode = EXCLUSIVE');
+    other.exec('BEGIN EXCLUSIVE; COMMIT');
+    const err = expectStoreError(() => openStore(file, 50));
+    expect(err.message).toContain(file);
+    expect(err.message).toMatch(/locked by another process/);
+  });
+
+  it('reports a file that is not a database as corrupt', () => {
+    fs.writeFileSync(file, 'this is not a database, '.repeat(200));
+    const err = expectStoreError(() => openStore());
+    expect(err.message).toContain(file);
+    expect(err.message).toMatch(/corrupt/);
+  });
+
+  it('reports a missing directory', () => {
+    const err = expectStoreError(() => openStore(path.join(dir, 'missing', 'agora.db')));
+    expect(err.message).toMatch(/directory/);
+  });
+
+  it('opens an in-memory database for throw-away use', () => {
+    const s = openStore(':memory:');
+    s.spaces.put(space(1));
+    expect(s.spaces.get('space-1')).toEqual(space(1));
+  });
+});
