@@ -1,0 +1,183 @@
+import { Command, CommanderError, Option } from 'commander';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ApiClient } from '../client/api-client.js';
+import { AgoraError } from '../errors/index.js';
+import { runForeground, runInit, startDetached, waitForExit } from './daemon-process.js';
+import { parseDuration, parsePositiveInt } from './duration.js';
+import { EXIT_USAGE, printJson, printLine, printTable, reportError, shortId, UsageError } from './output.js';
+
+const program = new Command();
+program
+  .name('agora')
+  .description('Agora: a peer-to-peer extranet. Spaces, members and invites, PC to PC.')
+  .version('0.1.0')
+  .option('--home <dir>', 'node home directory (default: $AGORA_HOME or ~/.agora)')
+  .showHelpAfterError()
+  .exitOverride();
+
+function home(): string {
+  const opt = program.opts<{ home?: string }>().home;
+  return resolve(opt ?? process.env.AGORA_HOME ?? join(homedir(), '.agora'));
+}
+
+const client = () => ApiClient.forHome(home());
+
+function nodeIfRunning(): ApiClient | null {
+  try {
+    return client();
+  } catch {
+    return null;
+  }
+}
+
+program
+  .command('init')
+  .description("create this device's identity (idempotent); --name sets its display name")
+  .option('--name <name>', 'display name shown to other members')
+  .option('--json', 'print JSON')
+  .action(async (opts: { name?: string; json?: boolean }) => {
+    const identity = await runInit(home(), opts.name);
+    if (opts.name) await nodeIfRunning()?.setName(opts.name); // a running node picks the new name up at once
+    if (opts.json) printJson(identity);
+    else printLine(`Device ${identity.deviceId}\nName   ${identity.name}`);
+  });
+
+program
+  .command('start')
+  .description('run the node (in the foreground unless --detach)')
+  .option('--detach', 'run in the background and return once it is ready')
+  .option('--listen <host:port>', 'TCP address for direct connections (port 0 = any free port)', '0.0.0.0:0')
+  .option('--api <host:port>', 'local API and web app address (port 0 = any free port)', '127.0.0.1:7420')
+  .option('--bootstrap <host:port,...>', 'HyperDHT bootstrap nodes (default: the public ones)')
+  .option('--no-dht', 'do not use the DHT: direct addresses only')
+  .option('--no-mdns', 'do not announce or look for nodes on the LAN')
+  .option('--json', 'print JSON (with --detach)')
+  .action(async (opts: { detach?: boolean; listen: string; api: string; bootstrap?: string; dht: boolean; mdns: boolean; json?: boolean }) => {
+    const flags = ['--listen', opts.listen, '--api', opts.api];
+    if (opts.bootstrap) flags.push('--bootstrap', opts.bootstrap);
+    if (!opts.dht) flags.push('--no-dht');
+    if (!opts.mdns) flags.push('--no-mdns');
+    if (!opts.detach) {
+      process.exitCode = await runForeground(home(), flags);
+      return;
+    }
+    const status = await startDetached(home(), flags);
+    if (opts.json) printJson(status);
+    else printLine(`Agora node "${status.name}" is running in the background.\n  Web app: ${status.api}/\n  Stop it with: agora stop`);
+  });
+
+program
+  .command('stop')
+  .description('stop the running node of this home')
+  .action(async () => {
+    const pidFile = join(home(), 'node.pid');
+    const pid = Number(readFileSync(pidFile, 'utf8').trim() || 0) || null;
+    await client().stop();
+    if (pid && !(await waitForExit(pid, 15_000))) throw new AgoraError('TIMEOUT', `The node (pid ${pid}) did not stop within 15 s.`);
+    printLine('Agora node stopped.');
+  });
+
+program
+  .command('status')
+  .description('show this node: identity, addresses, DHT, spaces')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const s = await client().status();
+    if (opts.json) return printJson(s);
+    printLine(`Name       ${s.name}\nDevice id  ${s.deviceId}\nVersion    ${s.version}\nWeb app    ${s.api}/`);
+    printLine(`Listening  ${s.listen.join(', ') || '(none)'}\nDHT        ${s.dht}\nSpaces     ${s.spaces}`);
+  });
+
+const space = program.command('space').description('create and list spaces');
+space
+  .command('create <name>')
+  .description('create a space; you are its admin')
+  .option('--dir <dir>', 'where its folders go on this device')
+  .option('--json', 'print JSON')
+  .action(async (name: string, opts: { dir?: string; json?: boolean }) => {
+    const s = await client().createSpace({ name, ...(opts.dir ? { dir: resolve(opts.dir) } : {}) });
+    if (opts.json) return printJson(s);
+    printLine(`Created space "${s.name}" (${s.spaceId}).\nInvite people with: agora invite --space "${s.name}"`);
+  });
+space
+  .command('list')
+  .description('the spaces of this device')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const list = await client().spaces();
+    if (opts.json) return printJson(list);
+    if (list.length === 0) return printLine('No spaces yet. Create one with: agora space create NAME, or join with: agora join CODE');
+    printTable(['SPACE', 'NAME', 'ROLE', 'MEMBERS', 'DIR'], list.map((s) => [shortId(s.spaceId), s.name, s.role ?? '-', String(s.members), s.dir]));
+  });
+
+program
+  .command('invite')
+  .description('create an invite code for a space (admins)')
+  .requiredOption('--space <space>', 'space id or name')
+  .addOption(new Option('--role <role>', 'role of whoever joins').choices(['admin', 'member', 'guest']).default('member'))
+  .option('--expires <duration>', 'how long it stays valid (e.g. 7d, 12h, 30m)', '7d')
+  .option('--uses <n>', 'how many devices may join with it', '1')
+  .option('--json', 'print JSON')
+  .action(async (opts: { space: string; role: 'admin' | 'member' | 'guest'; expires: string; uses: string; json?: boolean }) => {
+    const invite = await client().invite(opts.space, {
+      role: opts.role,
+      expiresIn: parseDuration(opts.expires),
+      uses: parsePositiveInt(opts.uses, '--uses'),
+    });
+    if (opts.json) return printJson(invite);
+    printLine(`Invite (${invite.role}, valid until ${invite.expiresAt}, ${invite.uses} use${invite.uses === 1 ? '' : 's'}):\n\n${invite.code}\n`);
+    printLine(`Link: ${invite.link}\nThe other person runs: agora join <code>`);
+  });
+
+program
+  .command('join <code>')
+  .description('join a space with an invite code or link')
+  .option('--dir <dir>', 'where its folders go on this device')
+  .option('--json', 'print JSON')
+  .action(async (code: string, opts: { dir?: string; json?: boolean }) => {
+    const s = await client().join({ code, ...(opts.dir ? { dir: resolve(opts.dir) } : {}) });
+    if (opts.json) return printJson({ spaceId: s.spaceId, name: s.name, dir: s.dir, role: s.role });
+    printLine(`Joined "${s.name}" as ${s.role}. Its folders will be in ${s.dir}`);
+  });
+
+program
+  .command('members')
+  .description('the members of a space and who is online')
+  .requiredOption('--space <space>', 'space id or name')
+  .option('--json', 'print JSON')
+  .action(async (opts: { space: string; json?: boolean }) => {
+    const list = await client().members(opts.space);
+    if (opts.json) return printJson(list);
+    printTable(['MEMBER', 'NAME', 'ROLE', 'STATE'], list.map((m) => [shortId(m.memberId), m.name + (m.self ? ' (you)' : ''), m.role, m.online ? 'online' : 'offline']));
+  });
+
+program
+  .command('peers')
+  .description('devices this node shares a space with, and how it is connected to them')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const list = await client().peers();
+    if (opts.json) return printJson(list);
+    if (list.length === 0) return printLine('No peers yet.');
+    printTable(
+      ['DEVICE', 'NAME', 'STATE', 'TRANSPORT', 'ADDRESS', 'RTT'],
+      list.map((p) => [shortId(p.deviceId), p.name, p.connected ? 'connected' : 'offline', p.transport ? `${p.transport}${p.direct ? '' : ' (relayed)'}` : '-', p.address ?? '-', p.rttMs === null ? '-' : `${p.rttMs} ms`]),
+    );
+  });
+
+async function main(): Promise<void> {
+  const json = process.argv.includes('--json');
+  try {
+    await program.parseAsync(process.argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    process.exitCode = reportError(err instanceof UsageError ? err : err, json);
+  }
+}
+
+await main();

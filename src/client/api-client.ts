@@ -1,0 +1,104 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type {
+  ApiInfoFile,
+  CreateSpaceRequest,
+  EventMessage,
+  InviteRequest,
+  InviteResponse,
+  JoinRequest,
+  Member,
+  Peer,
+  Space,
+  StatusResponse,
+} from '../contract/api.js';
+import { AgoraError, isErrorCode } from '../errors/index.js';
+
+/** The typed client of a node's local API, used by the CLI (and later the web app). */
+export class ApiClient {
+  constructor(
+    readonly url: string,
+    private readonly token: string,
+  ) {}
+
+  /** Finds the running node of a home through the files it writes there. */
+  static forHome(home: string): ApiClient {
+    const infoFile = join(home, 'api.json');
+    const tokenFile = join(home, 'api-token');
+    if (!existsSync(infoFile) || !existsSync(tokenFile)) {
+      throw new AgoraError('NODE_NOT_RUNNING', `No Agora node is running for ${home}. Start it with: agora start --detach`);
+    }
+    const info = JSON.parse(readFileSync(infoFile, 'utf8')) as ApiInfoFile;
+    return new ApiClient(info.url, readFileSync(tokenFile, 'utf8').trim());
+  }
+
+  status(signal?: AbortSignal): Promise<StatusResponse> {
+    return this.request('GET', '/api/v1/status', undefined, signal);
+  }
+
+  setName(name: string, signal?: AbortSignal): Promise<{ name: string }> {
+    return this.request('POST', '/api/v1/node/name', { name }, signal);
+  }
+
+  stop(signal?: AbortSignal): Promise<{ stopping: boolean }> {
+    return this.request('POST', '/api/v1/node/stop', undefined, signal);
+  }
+
+  spaces(signal?: AbortSignal): Promise<Space[]> {
+    return this.request('GET', '/api/v1/spaces', undefined, signal);
+  }
+
+  createSpace(body: CreateSpaceRequest, signal?: AbortSignal): Promise<Space> {
+    return this.request('POST', '/api/v1/spaces', body, signal);
+  }
+
+  invite(space: string, body: InviteRequest, signal?: AbortSignal): Promise<InviteResponse> {
+    return this.request('POST', `/api/v1/spaces/${encodeURIComponent(space)}/invites`, body, signal);
+  }
+
+  join(body: JoinRequest, signal?: AbortSignal): Promise<Space> {
+    return this.request('POST', '/api/v1/join', body, signal);
+  }
+
+  members(space: string, signal?: AbortSignal): Promise<Member[]> {
+    return this.request('GET', `/api/v1/spaces/${encodeURIComponent(space)}/members`, undefined, signal);
+  }
+
+  peers(signal?: AbortSignal): Promise<Peer[]> {
+    return this.request('GET', '/api/v1/peers', undefined, signal);
+  }
+
+  /** Subscribes to the event stream; returns a function that closes it. */
+  events(onEvent: (event: EventMessage) => void, onError?: (err: Error) => void): () => void {
+    const ws = new WebSocket(this.url.replace(/^http/, 'ws') + '/api/v1/events', {
+      headers: { authorization: `Bearer ${this.token}` },
+    });
+    ws.on('message', (data) => onEvent(JSON.parse(String(data)) as EventMessage));
+    ws.on('error', (err) => onError?.(err));
+    return () => ws.close();
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(this.url + path, {
+        method,
+        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? null : JSON.stringify(body),
+        signal: signal ?? null,
+      });
+    } catch (err) {
+      if (signal?.aborted) throw new AgoraError('ABORTED', 'Cancelled.');
+      throw new AgoraError('NODE_NOT_RUNNING', `The Agora node at ${this.url} does not answer. Is it running? Start it with: agora start --detach`, { cause: err });
+    }
+    const text = await response.text();
+    const json: unknown = text.length > 0 ? JSON.parse(text) : undefined;
+    if (!response.ok) {
+      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
+      const code = isErrorCode(error?.code) ? error.code : 'INTERNAL';
+      throw new AgoraError(code, error?.message ?? `The node answered ${response.status}.`);
+    }
+    return json as T;
+  }
+}

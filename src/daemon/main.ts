@@ -1,0 +1,132 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { startApiServer, type ApiServer } from '../api/server.js';
+import type { ApiInfoFile } from '../contract/api.js';
+import { AgoraError } from '../errors/index.js';
+import type { AgoraNode } from '../node/agora-node.js';
+import { ensureHome, homePaths, initIdentity, writePrivateFile } from '../node/home.js';
+import { createLogger, openNode } from '../node/open-node.js';
+
+/**
+ * The node process. The CLI starts it (`agora start`, `agora init`) and then talks to it
+ * only through the HTTP API; this file is the only place where a node and its API meet.
+ */
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    home: { type: 'string' },
+    name: { type: 'string' },
+    listen: { type: 'string', default: '0.0.0.0:0' },
+    api: { type: 'string', default: '127.0.0.1:7420' },
+    bootstrap: { type: 'string' },
+    'no-dht': { type: 'boolean', default: false },
+    'no-mdns': { type: 'boolean', default: false },
+  },
+});
+
+const home = values.home!;
+const paths = homePaths(home);
+
+function fail(err: unknown): never {
+  const code = err instanceof AgoraError ? err.code : 'INTERNAL';
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
+  process.exit(1);
+}
+
+function hostPort(value: string, what: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new AgoraError('BAD_REQUEST', `${what} must be HOST:PORT, e.g. 127.0.0.1:0 (got "${value}").`);
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
+
+function runningPid(): number | null {
+  if (!existsSync(paths.pid)) return null;
+  const pid = Number(readFileSync(paths.pid, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch {
+    return null;
+  }
+}
+
+function apiToken(): string {
+  if (existsSync(paths.token)) {
+    const token = readFileSync(paths.token, 'utf8').trim();
+    if (token.length >= 32) return token;
+  }
+  const token = randomBytes(32).toString('hex');
+  writePrivateFile(paths.token, token + '\n');
+  return token;
+}
+
+async function run(): Promise<void> {
+  ensureHome(home);
+  const other = runningPid();
+  if (other !== null && other !== process.pid) {
+    throw new AgoraError('NODE_ALREADY_RUNNING', `A node is already running for ${home} (pid ${other}). Stop it with: agora stop`);
+  }
+  writeFileSync(paths.pid, `${process.pid}\n`, { mode: 0o600 });
+  const logger = createLogger(home);
+  const api = hostPort(values.api!, '--api');
+  if (!['127.0.0.1', 'localhost', '::1'].includes(api.host)) {
+    throw new AgoraError('BAD_REQUEST', 'The local API listens on this computer only: use --api 127.0.0.1:PORT.');
+  }
+  const bootstrap = values['no-dht'] ? null : values.bootstrap ? values.bootstrap.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  let node: AgoraNode | null = null;
+  let server: ApiServer | null = null;
+  let stopping = false;
+  const stop = async (exitCode = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping');
+    rmSync(paths.apiInfo, { force: true });
+    await server?.close().catch(() => {});
+    await node?.close().catch((err: unknown) => logger.error({ err }, 'error while stopping'));
+    rmSync(paths.pid, { force: true });
+    logger.flush();
+    process.exit(exitCode);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  try {
+    node = await openNode({ home, listen: hostPort(values.listen!, '--listen'), bootstrap, mdns: !values['no-mdns'], logger });
+    server = await startApiServer({ node, host: '127.0.0.1', port: api.port, token: apiToken(), logger, requestStop: () => void stop() });
+  } catch (err) {
+    rmSync(paths.pid, { force: true });
+    await node?.close().catch(() => {});
+    const message = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+      ? new AgoraError('CONFLICT', `The API address ${values.api} is in use (another Agora node?). Choose another with --api 127.0.0.1:PORT (0 = any free port).`)
+      : err;
+    throw message;
+  }
+  const info: ApiInfoFile = { url: server.url, pid: process.pid, startedAt: new Date().toISOString() };
+  writePrivateFile(paths.apiInfo, JSON.stringify(info) + '\n');
+  const status = node.status();
+  logger.info({ api: server.url, listen: status.listen, dht: status.dht }, 'node ready');
+  process.stdout.write(
+    `Agora node "${status.name}" is running.\n` +
+      `  Web app:   ${server.url}/\n` +
+      `  Device id: ${status.deviceId}\n` +
+      `  Listening: ${status.listen.join(', ') || '(none)'}\n` +
+      `  Home:      ${home}\n` +
+      `Stop it with Ctrl+C or: agora stop\n`,
+  );
+}
+
+async function main(): Promise<void> {
+  if (!values.home) throw new AgoraError('BAD_REQUEST', 'the daemon needs --home');
+  const command = positionals[0] ?? 'run';
+  if (command === 'init') {
+    const identity = initIdentity(home, values.name);
+    process.stdout.write(JSON.stringify({ deviceId: identity.deviceId, name: identity.name }) + '\n');
+    return;
+  }
+  if (command === 'run') return run();
+  throw new AgoraError('BAD_REQUEST', `unknown daemon command ${command}`);
+}
+
+main().catch(fail);
