@@ -108,7 +108,7 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
           type: 'object',
           properties: {
             role: { type: 'string', enum: ['admin', 'member', 'guest'] },
-            expiresIn: { type: 'integer', minimum: 60 },
+            expiresIn: { type: 'integer', minimum: 1 },
             uses: { type: 'integer', minimum: 1 },
           },
           additionalProperties: false,

@@ -7,7 +7,7 @@ export function parseDuration(text: string): number {
   const m = /^(\d+)\s*([smhdw]?)$/.exec(text.trim());
   if (!m) throw new UsageError(`"${text}" is not a duration; use e.g. 7d, 12h, 30m`);
   const seconds = Number(m[1]) * units[m[2] || 's']!;
-  if (seconds < 60) throw new UsageError('an invite must last at least a minute');
+  if (seconds < 1) throw new UsageError('a duration must be at least one second');
   return seconds;
 }
 

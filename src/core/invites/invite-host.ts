@@ -18,7 +18,7 @@ import type { SpaceService } from '../spaces/space-service.js';
 import { readInvite, secretHash } from './invite-codes.js';
 
 /** A stranger that opens no invite channel in this time is dropped. */
-export const STRANGER_TIMEOUT_MS = 15_000;
+export const STRANGER_TIMEOUT_MS = 10_000;
 /** Strangers are admitted while an invite is live, and this long after, to be told it expired. */
 const EXPIRED_GRACE_MS = 7 * 24 * 3600_000;
 
@@ -48,6 +48,12 @@ export class InviteHost {
         }, STRANGER_TIMEOUT_MS)
       : null;
     conn.onClose(() => timer?.cancel());
+    if (stranger) {
+      // A stranger that tries any protocol but the invite one is not a joiner: drop it now.
+      for (const protocol of [PROTOCOLS.control, PROTOCOLS.log]) {
+        conn.mux.pair({ protocol }, () => conn.close(new Error(`stranger opened ${protocol}`)));
+      }
+    }
     conn.mux.pair({ protocol: PROTOCOLS.invite }, (id) => {
       const inviteId = id?.toString('hex') ?? '';
       const record = this.deps.store.invites.get(inviteId);

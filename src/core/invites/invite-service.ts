@@ -49,7 +49,7 @@ export class InviteService implements StrangerHandler {
       throw new BadRequestError(`uses must be a whole number from 1 to ${MAX_INVITE_USES}`);
     }
     if (!(options.expiresInMs > 0) || options.expiresInMs > MAX_INVITE_LIFETIME_MS) {
-      throw new BadRequestError('expiry must be between a minute and a year');
+      throw new BadRequestError('an invite must expire within a year');
     }
     if (options.role === 'keeper') throw new BadRequestError('keeper invites come with the keeper feature; use admin, member or guest');
     const space = spaces.list().find((s) => s.spaceId === spaceId)!;

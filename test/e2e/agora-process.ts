@@ -1,0 +1,53 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../bin/agora.js', import.meta.url));
+const built = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** One real `agora` home on this machine, driven through the CLI exactly as a user would. */
+export class AgoraHome {
+  readonly home: string;
+
+  constructor(readonly label: string) {
+    if (!existsSync(built)) throw new Error('dist/ is missing: run `npm run build` first (npm test does it).');
+    this.home = mkdtempSync(join(tmpdir(), `agora-e2e-${label}-`));
+  }
+
+  run(...args: string[]): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [bin, '--home', this.home, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** Runs a command with --json and returns its parsed output; fails with its stderr otherwise. */
+  async json<T = Record<string, unknown>>(...args: string[]): Promise<T> {
+    const r = await this.run(...args, '--json');
+    if (r.code !== 0) throw new Error(`agora ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+    return JSON.parse(r.stdout) as T;
+  }
+
+  start(): Promise<Record<string, unknown>> {
+    return this.json('start', '--detach', '--listen', '127.0.0.1:0', '--api', '127.0.0.1:0', '--no-dht');
+  }
+
+  async stop(): Promise<void> {
+    if (existsSync(join(this.home, 'api.json'))) await this.run('stop');
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    rmSync(this.home, { recursive: true, force: true });
+  }
+}
