@@ -2,6 +2,7 @@
 // Each layer may import only the layers listed for it; nothing may form a cycle.
 const allowed = {
   errors: [],
+  platform: [],
   protocol: [],
   ports: ['protocol', 'errors'],
   core: ['ports', 'protocol', 'errors'],
@@ -9,9 +10,9 @@ const allowed = {
   node: ['core', 'adapters', 'ports', 'protocol', 'errors'],
   contract: ['errors'],
   api: ['node', 'core', 'ports', 'protocol', 'errors', 'contract'],
-  daemon: ['api', 'node', 'errors', 'contract'],
+  daemon: ['api', 'node', 'errors', 'contract', 'platform'],
   client: ['contract', 'errors'],
-  cli: ['client', 'contract', 'errors'],
+  cli: ['client', 'contract', 'errors', 'platform'],
 };
 
 const layerRules = Object.entries(allowed).map(([layer, deps]) => ({

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../client/api-client.js';
 import type { ApiInfoFile, StatusResponse } from '../contract/api.js';
 import { AgoraError } from '../errors/index.js';
+import { isAgoraNodeAlive } from '../platform/process-alive.js';
 
 /** The node runs in its own process (dist/daemon/main.js); the CLI starts it and then talks HTTP. */
 const daemonPath = fileURLToPath(new URL('../daemon/main.js', import.meta.url));
@@ -82,11 +83,7 @@ export async function startDetached(home: string, flags: string[], timeoutMs = 3
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    try {
-      process.kill(pid, 0);
-    } catch {
-      return true;
-    }
+    if (!isAgoraNodeAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;

@@ -7,6 +7,7 @@ import { AgoraError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { ensureHome, homePaths, initIdentity, writePrivateFile } from '../node/home.js';
 import { createLogger, openNode } from '../node/open-node.js';
+import { isAgoraNodeAlive } from '../platform/process-alive.js';
 
 /**
  * The node process. The CLI starts it (`agora start`, `agora init`) and then talks to it
@@ -45,12 +46,7 @@ function runningPid(): number | null {
   if (!existsSync(paths.pid)) return null;
   const pid = Number(readFileSync(paths.pid, 'utf8').trim());
   if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
+  return isAgoraNodeAlive(pid) ? pid : null;
 }
 
 function apiToken(): string {

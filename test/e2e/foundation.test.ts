@@ -128,6 +128,20 @@ describe('end to end: three real nodes on loopback (A, B, C)', () => {
     }, 'A to see B offline', 5_000);
   });
 
+  it('a crashed member (kill -9) is seen offline within a bounded time', async () => {
+    await b.start();
+    await waitFor(async () => everyoneOnline(a, 2), 'B back online', 10_000);
+    const pid = Number(readFileSync(join(b.home, 'node.pid'), 'utf8'));
+    process.kill(pid, 'SIGKILL');
+    await waitFor(async () => {
+      const members = await a.json<Member[]>('members', '--space', 'Acme');
+      return members.find((m) => m.name === 'Bob')?.online === false;
+    }, 'A to see the crashed B offline', 20_000);
+    // A crashed node leaves its files behind; starting again must still work.
+    await b.start();
+    await waitFor(async () => everyoneOnline(a, 2), 'B online after the crash', 10_000);
+  });
+
   it('the local API refuses requests without the token or from another Host', async () => {
     const status = await a.json<{ api: string }>('status');
     expect((await fetch(`${status.api}/api/v1/status`)).status).toBe(401);
