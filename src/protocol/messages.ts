@@ -62,6 +62,16 @@ export const ping = struct<Ping>({ nonce: c.uint });
 export const pong = ping;
 export const controlUpdate = controlHello;
 
+/** Where other members can be reached, so that members who never met can connect without a DHT. */
+export interface AddressBookEntry {
+  deviceId: string;
+  addresses: string[];
+}
+export const addressBook = boundedArray(
+  struct<AddressBookEntry>({ deviceId: hexId, addresses }),
+  256,
+);
+
 // ---- space log ----
 export const signedEntry = struct<SignedEntry>({
   bytes: boundedBuffer(MAX_ENTRY_BYTES),

@@ -76,3 +76,36 @@ describe('simulation: spaces, invites, presence over the memory network', () => 
     await expect(c.peers['deps'].network.dial(a.deviceId, [`mem:${a.deviceId}`])).rejects.toMatchObject({ code: 'PEER_UNREACHABLE' });
   });
 });
+
+describe('simulation: concurrent admissions during a partition', () => {
+  let sim: Simulation;
+  afterEach(async () => sim?.close());
+
+  it('two admins admit members on both sides of a partition; after healing every node holds the same log', async () => {
+    sim = new Simulation();
+    const a = await sim.node('Alice');
+    const b = await sim.node('Bob');
+    const c = await sim.node('Carol');
+    const d = await sim.node('Dan');
+    const { spaceId } = a.createSpace('Acme');
+    await b.join(a.invite('Acme', { role: 'admin', expiresInMs: DAY, uses: 1 }).code);
+    await sim.until(() => b.members('Acme').every((m) => m.online), 'A and B connected');
+
+    sim.hub.partition([a.deviceId, c.deviceId], [b.deviceId, d.deviceId]);
+    await c.join(a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 }).code);
+    await d.join(b.invite('Acme', { role: 'guest', expiresInMs: DAY, uses: 1 }).code);
+    expect(a.members('Acme')).toHaveLength(3);
+    expect(b.members('Acme')).toHaveLength(3);
+
+    sim.hub.heal();
+    const all = [a, b, c, d];
+    await sim.until(
+      () => all.every((n) => n.members('Acme').length === 4 && n.spaces.heads(spaceId).join() === a.spaces.heads(spaceId).join()),
+      'all four converge',
+      20_000,
+    );
+    const view = (n: typeof a) => n.members('Acme').map((m) => `${m.memberId}:${m.role}`).sort();
+    for (const n of all) expect(view(n)).toEqual(view(a));
+    await sim.until(() => all.every((n) => n.members('Acme').every((m) => m.online)), 'everyone online with everyone', 20_000);
+  });
+});

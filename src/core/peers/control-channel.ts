@@ -1,5 +1,5 @@
 import type { Channel, Message } from 'protomux';
-import { controlHello, controlUpdate, ping, pong, PROTOCOLS, type ControlHello, type Ping } from '../../protocol/index.js';
+import { addressBook, controlHello, controlUpdate, ping, pong, PROTOCOLS, type AddressBookEntry, type ControlHello, type Ping } from '../../protocol/index.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { PeerConnection } from '../../ports/network.js';
 
@@ -11,6 +11,7 @@ export interface ControlEvents {
   onHello(hello: ControlHello): void;
   onUpdate(hello: ControlHello): void;
   onRtt(ms: number): void;
+  onAddressBook(entries: AddressBookEntry[]): void;
   onClose(): void;
 }
 
@@ -23,6 +24,7 @@ export class ControlChannel {
   private readonly ping: Message<Ping>;
   private readonly pong: Message<Ping>;
   private readonly update: Message<ControlHello>;
+  private readonly book: Message<AddressBookEntry[]>;
   private lastHeard: number;
   private timer: TimerHandle | null = null;
   private nonce = 0;
@@ -73,6 +75,13 @@ export class ControlChannel {
         events.onUpdate(m);
       },
     });
+    this.book = channel.addMessage({
+      encoding: addressBook,
+      onmessage: (m) => {
+        this.heard();
+        events.onAddressBook(m);
+      },
+    });
     channel.open(hello);
   }
 
@@ -82,6 +91,10 @@ export class ControlChannel {
 
   sendUpdate(hello: ControlHello): void {
     if (this.channel.opened) this.update.send(hello);
+  }
+
+  sendAddressBook(entries: AddressBookEntry[]): void {
+    if (this.channel.opened && entries.length > 0) this.book.send(entries.slice(0, 256));
   }
 
   close(): void {

@@ -161,6 +161,7 @@ export class PeerManager {
         log.info({ name: hello.name, address: conn.remoteAddress }, 'peer online');
         this.deps.events.emit('peer.connected', { deviceId: id, transport: conn.transport, direct: conn.direct });
         this.deps.events.emit('member.online', { spaceIds: this.sharedSpaces(id), deviceId: id, name: hello.name });
+        this.shareAddresses();
       },
       onUpdate: (hello) => {
         session.name = hello.name;
@@ -169,6 +170,7 @@ export class PeerManager {
       onRtt: (ms) => {
         session.rttMs = ms;
       },
+      onAddressBook: (entries) => this.learnAddresses(id, entries),
       onClose: () => conn.close(),
     });
     this.sessions.set(id, session);
@@ -247,6 +249,34 @@ export class PeerManager {
         })
         .finally(() => this.dialing.delete(id));
     }
+  }
+
+  /** Tells every connected peer where the other members it shares a space with can be reached. */
+  private shareAddresses(): void {
+    const inCommon = this.deps.spaces.peersInCommon();
+    const known = [...inCommon.keys()]
+      .map((deviceId) => ({ deviceId, addresses: this.deps.store.peers.get(deviceId)?.addresses ?? [] }))
+      .filter((e) => e.addresses.length > 0);
+    for (const [id, session] of this.sessions) {
+      const theirs = new Set(inCommon.get(id) ?? []);
+      const relevant = known.filter((e) => e.deviceId !== id && (inCommon.get(e.deviceId) ?? []).some((s) => theirs.has(s)));
+      session.control.sendAddressBook(relevant);
+    }
+  }
+
+  /** Addresses heard from a member: used only for members we share a space with and have no address for. */
+  private learnAddresses(from: string, entries: { deviceId: string; addresses: string[] }[]): void {
+    const inCommon = this.deps.spaces.peersInCommon();
+    let learned = false;
+    for (const e of entries) {
+      if (e.deviceId === this.deps.spaces.selfId || e.deviceId === from || !inCommon.has(e.deviceId)) continue;
+      const known = this.deps.store.peers.get(e.deviceId);
+      if (known && known.addresses.length > 0) continue;
+      // Addresses from a third party are hints: a dial checks the remote key, so a wrong one costs a failed dial.
+      this.deps.store.peers.upsert({ deviceId: e.deviceId, name: known?.name ?? '', addresses: e.addresses.slice(0, 16), lastSeen: known?.lastSeen ?? 0 });
+      learned = true;
+    }
+    if (learned) this.dialMissing();
   }
 
   private remember(deviceId: string, name: string, addresses: string[]): void {
