@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ApiClient } from '../client/api-client.js';
 import { AgoraError } from '../errors/index.js';
 import { runForeground, runInit, startDetached, waitForExit } from './daemon-process.js';
@@ -72,9 +72,10 @@ program
   .command('stop')
   .description('stop the running node of this home')
   .action(async () => {
+    const api = client(); // says clearly when no node is running
     const pidFile = join(home(), 'node.pid');
-    const pid = Number(readFileSync(pidFile, 'utf8').trim() || 0) || null;
-    await client().stop();
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) || null : null;
+    await api.stop();
     if (pid && !(await waitForExit(pid, 15_000))) throw new AgoraError('TIMEOUT', `The node (pid ${pid}) did not stop within 15 s.`);
     printLine('Agora node stopped.');
   });

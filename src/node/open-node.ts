@@ -1,3 +1,4 @@
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import pino, { type Logger as PinoLogger } from 'pino';
@@ -88,5 +89,8 @@ function safeDirName(name: string): string {
 
 export function createLogger(home: string | null, level = process.env.AGORA_LOG_LEVEL ?? 'info'): PinoLogger {
   if (home === null) return pino({ level });
-  return pino({ level }, pino.destination({ dest: homePaths(home).log, sync: false, mkdir: true }));
+  const file = homePaths(home).log;
+  closeSync(openSync(file, 'a', 0o600)); // the log names peers and spaces: keep it private
+  chmodSync(file, 0o600);
+  return pino({ level }, pino.destination({ dest: file, sync: false, mkdir: true }));
 }
