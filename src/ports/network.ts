@@ -24,6 +24,7 @@ export interface PeerConnection {
   /** "host:port" of the remote end, when the transport has one. */
   readonly remoteAddress: string | null;
   readonly mux: Protomux;
+  /** True once close() was called or the connection ended; onClose listeners run when it has ended. */
   readonly closed: boolean;
   /** Closes the connection; idempotent. */
   close(reason?: Error): void;
@@ -31,11 +32,17 @@ export interface PeerConnection {
   onClose(listener: (reason: Error | null) => void): void;
 }
 
+/**
+ * 'online': DHT nodes answer. 'offline': none does (also while the first verdict is pending,
+ * a few seconds after start). 'disabled': the adapter runs without a DHT.
+ */
 export type DhtStatus = 'online' | 'offline' | 'disabled';
 
 /**
  * Decides, from the remote public key alone, whether a connection may be set up at all.
  * Called before any channel exists; a refused peer gets nothing but a closed socket.
+ * Asked for every inbound connection and every peer found on a topic, each time anew;
+ * not for dial(), where the caller already chose the peer.
  */
 export type Firewall = (remoteId: string) => boolean;
 
@@ -47,7 +54,9 @@ export interface NetworkPort {
   /** Addresses other nodes can dial directly ("host:port" for TCP, adapter-specific otherwise). */
   addresses(): string[];
   dhtStatus(): DhtStatus;
+  /** Called with the first verdict after start (even 'offline'), then with each change, never twice in a row. */
   onDhtStatus(listener: (status: DhtStatus) => void): void;
+  /** Until this is called, every peer is refused. */
   setFirewall(firewall: Firewall): void;
   /** Every new connection, inbound or outbound (dialled ones too), after the firewall admitted it. */
   onConnection(listener: (conn: PeerConnection) => void): void;
@@ -57,7 +66,10 @@ export interface NetworkPort {
    * is always verified, so an address that answers with another key is a failure.
    */
   dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal): Promise<PeerConnection>;
-  /** Announce on and look up a 32-byte discovery topic (no-op without a DHT). */
+  /**
+   * Announce on and look up a 32-byte discovery topic (no-op without a DHT). Peers found
+   * there, if the firewall admits them, arrive through onConnection.
+   */
   joinTopic(topic: Buffer): void;
   leaveTopic(topic: Buffer): void;
 }

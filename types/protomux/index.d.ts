@@ -19,7 +19,8 @@ declare module 'protomux' {
     id?: Buffer | null;
     unique?: boolean;
     handshake?: Encoding<H> | null;
-    messages?: MessageOptions<never>[] | MessageOptions[];
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each message has its own type
+    messages?: MessageOptions<any>[];
     onopen?: (handshake: H, channel: Channel) => void | Promise<void>;
     onclose?: (isRemote: boolean, channel: Channel) => void | Promise<void>;
     ondestroy?: () => void | Promise<void>;

@@ -1,0 +1,258 @@
+import type NoiseSecretStream from '@hyperswarm/secret-stream';
+import { AbortedError, BadRequestError, PeerUnreachableError, throwIfAborted } from '../../errors/index.js';
+import type { Logger } from '../../ports/logger.js';
+import type { DhtStatus, Firewall, NetworkPort, PeerConnection, Transport } from '../../ports/network.js';
+import { withDeadline } from '../network-common/deadline.js';
+import { isDeviceId, shortId, toDeviceId } from '../network-common/ids.js';
+import { Listeners } from '../network-common/listeners.js';
+import { noopLogger } from '../network-common/noop-logger.js';
+import { StreamPeerConnection, type ConnectionInfo } from '../network-common/stream-connection.js';
+import { dialableAddresses, parseHostPort } from './addresses.js';
+import { DhtTransport, udxAddress, type DhtTransportOptions } from './dht-transport.js';
+import { DEFAULT_TIMEOUTS, type SwarmNetworkOptions, type SwarmNetworkTimeouts } from './options.js';
+import { TcpTransport } from './tcp-transport.js';
+
+/**
+ * The real network: a TCP fast path (Noise over TCP) plus Hyperswarm/HyperDHT for discovery
+ * and hole punching. Both deliver connections authenticated by the same device key, through
+ * the same firewall. Connections to one peer are not deduplicated here: the core decides.
+ */
+export class SwarmNetwork implements NetworkPort {
+  private readonly id: string;
+  private readonly logger: Logger;
+  private readonly timeouts: SwarmNetworkTimeouts;
+  private readonly tcp: TcpTransport;
+  /** Created by start(): hyperdht binds sockets and starts bootstrapping as soon as it exists. */
+  private dht: DhtTransport | null = null;
+  private readonly dhtOptions: DhtTransportOptions | null;
+  private readonly topics = new Map<string, Buffer>();
+  private readonly connections = new Set<StreamPeerConnection>();
+  private readonly connectionListeners: Listeners<PeerConnection>;
+  private readonly statusListeners: Listeners<DhtStatus>;
+  // Nobody gets in until the core says who may.
+  private firewall: Firewall = () => false;
+  private started = false;
+  private closing: Promise<void> | null = null;
+
+  constructor(options: SwarmNetworkOptions) {
+    this.id = toDeviceId(options.keyPair.publicKey);
+    const badNode = options.bootstrap?.find((node) => parseHostPort(node) === null);
+    if (badNode !== undefined) throw new BadRequestError(`Bootstrap node "${badNode}" is not host:port.`);
+    this.logger = (options.logger ?? noopLogger).child({ network: 'swarm' });
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.connectionListeners = new Listeners(this.logger, 'connection');
+    this.statusListeners = new Listeners(this.logger, 'dht status');
+    const liveness = { keepAliveMs: this.timeouts.keepAliveMs, idleMs: this.timeouts.idleMs };
+    const admit = (remoteId: string): boolean => this.admits(remoteId);
+
+    this.tcp = new TcpTransport({
+      keyPair: options.keyPair,
+      listen: options.listen ?? { host: '0.0.0.0', port: 0 },
+      liveness,
+      handshakeTimeoutMs: this.timeouts.handshakeMs,
+      logger: this.logger,
+      admit,
+      onAccepted: (stream, remoteId, address) => this.adopt(stream, remoteId, false, 'tcp', address),
+    });
+    this.dhtOptions =
+      options.bootstrap === null
+        ? null
+        : {
+            keyPair: options.keyPair,
+            bootstrap: options.bootstrap,
+            socket: options.dht ?? {},
+            liveness,
+            topicRecheckMs: this.timeouts.topicRecheckMs,
+            offlineAfterMs: this.timeouts.dhtOfflineAfterMs,
+            gracefulCloseMs: this.timeouts.dhtGracefulCloseMs,
+            logger: this.logger,
+            admit,
+            onConnection: (stream, address) => {
+              const remoteId = toDeviceId(stream.remotePublicKey ?? Buffer.alloc(0));
+              this.adopt(stream, remoteId, stream.isInitiator, 'udx', address);
+            },
+            onStatus: (status) => this.statusListeners.emit(status),
+          };
+  }
+
+  async start(signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    if (this.closing !== null) throw new Error('SwarmNetwork: start() after close().');
+    if (this.started) return;
+    this.started = true;
+    try {
+      await this.tcp.listen();
+    } catch (err) {
+      this.started = false;
+      throw err;
+    }
+    if (this.closing !== null) throw new PeerUnreachableError('The network was closed while starting.');
+    if (signal?.aborted) {
+      await this.close();
+      throw new AbortedError();
+    }
+    if (this.dhtOptions !== null) {
+      this.dht = new DhtTransport(this.dhtOptions);
+      this.dht.start();
+      for (const topic of this.topics.values()) this.dht.join(topic);
+    }
+    const address = this.tcp.address();
+    this.logger.info({ id: shortId(this.id), tcp: address, dht: this.dht !== null }, 'network started');
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  addresses(): string[] {
+    const address = this.tcp.address();
+    return address === null || this.closing !== null ? [] : dialableAddresses(address.host, address.port);
+  }
+
+  dhtStatus(): DhtStatus {
+    if (this.dhtOptions === null) return 'disabled';
+    return this.dht?.status ?? 'offline';
+  }
+
+  onDhtStatus(listener: (status: DhtStatus) => void): void {
+    this.statusListeners.add(listener);
+  }
+
+  setFirewall(firewall: Firewall): void {
+    this.firewall = firewall;
+  }
+
+  onConnection(listener: (conn: PeerConnection) => void): void {
+    this.connectionListeners.add(listener);
+  }
+
+  async dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal): Promise<PeerConnection> {
+    throwIfAborted(signal);
+    if (!isDeviceId(remoteId)) throw new BadRequestError(`Not a device id: "${remoteId}".`);
+    if (!this.started || this.closing !== null) {
+      throw new PeerUnreachableError('The network is not started or already closed.');
+    }
+    if (remoteId === this.id) throw new PeerUnreachableError('Cannot dial this device itself.');
+
+    const failures: string[] = [];
+    for (const address of addresses) {
+      const target = parseHostPort(address);
+      if (target === null) {
+        failures.push(`${address}: not a host:port address`);
+        continue;
+      }
+      const what = `Dialling ${shortId(remoteId)} at ${address}`;
+      try {
+        const stream = await withDeadline((s) => this.tcp.dial(remoteId, target, s), {
+          timeoutMs: this.timeouts.dialAttemptMs,
+          signal,
+          what,
+        });
+        return this.dialled(stream, remoteId, 'tcp', address, signal);
+      } catch (err) {
+        if (err instanceof AbortedError) throw err;
+        failures.push(`${address}: ${messageOf(err)}`);
+      }
+    }
+
+    if (this.dht !== null) {
+      const dht = this.dht;
+      try {
+        const stream = await withDeadline((s) => dht.dial(remoteId, s), {
+          timeoutMs: this.timeouts.dhtDialMs,
+          signal,
+          what: `Looking up ${shortId(remoteId)} on the DHT`,
+        });
+        return this.dialled(stream, remoteId, 'udx', () => udxAddress(stream), signal);
+      } catch (err) {
+        if (err instanceof AbortedError) throw err;
+        failures.push(`DHT: ${messageOf(err)}`);
+      }
+    }
+
+    const why = failures.length > 0 ? failures.join('; ') : 'no address given and no DHT';
+    this.logger.debug({ peer: remoteId, failures }, 'dial failed');
+    throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${why}).`);
+  }
+
+  joinTopic(topic: Buffer): void {
+    const key = topic.toString('hex');
+    if (this.topics.has(key)) return;
+    this.topics.set(key, Buffer.from(topic));
+    this.dht?.join(topic);
+  }
+
+  leaveTopic(topic: Buffer): void {
+    if (!this.topics.delete(topic.toString('hex'))) return;
+    this.dht?.leave(topic);
+  }
+
+  private admits(remoteId: string): boolean {
+    if (this.closing !== null || remoteId === this.id) return false;
+    try {
+      return this.firewall(remoteId);
+    } catch (err) {
+      this.logger.error({ err, peer: remoteId }, 'firewall threw; refusing the peer');
+      return false;
+    }
+  }
+
+  /** A dial succeeded: unless it was cancelled meanwhile, it becomes a connection. */
+  private dialled(
+    stream: NoiseSecretStream,
+    remoteId: string,
+    transport: Transport,
+    address: ConnectionInfo['remoteAddress'],
+    signal: AbortSignal | undefined,
+  ): PeerConnection {
+    if (signal?.aborted || this.closing !== null) {
+      stream.destroy();
+      throw signal?.aborted ? new AbortedError() : new PeerUnreachableError('The network is closed.');
+    }
+    const conn = this.adopt(stream, remoteId, true, transport, address);
+    if (conn === null) throw new PeerUnreachableError('The network is closed.');
+    return conn;
+  }
+
+  private adopt(
+    stream: NoiseSecretStream,
+    remoteId: string,
+    initiator: boolean,
+    transport: Transport,
+    remoteAddress: ConnectionInfo['remoteAddress'],
+  ): StreamPeerConnection | null {
+    if (this.closing !== null) {
+      stream.destroy();
+      return null;
+    }
+    const conn = new StreamPeerConnection(
+      stream,
+      { remoteId, initiator, transport, direct: true, remoteAddress },
+      this.logger,
+    );
+    this.connections.add(conn);
+    conn.onClose((reason) => {
+      this.connections.delete(conn);
+      this.logger.debug({ peer: shortId(remoteId), transport, reason: reason?.message }, 'connection closed');
+    });
+    this.logger.debug(
+      { peer: shortId(remoteId), transport, initiator, remoteAddress: conn.remoteAddress },
+      'connection open',
+    );
+    this.connectionListeners.emit(conn);
+    return conn;
+  }
+
+  private async shutdown(): Promise<void> {
+    for (const conn of [...this.connections]) conn.close();
+    await Promise.all([this.tcp.close(), this.dht?.close()]);
+    this.connectionListeners.clear();
+    this.statusListeners.clear();
+    this.logger.info({ id: shortId(this.id) }, 'network closed');
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
