@@ -77,3 +77,41 @@ export function decodeExact<T>(enc: Encoder<T>, buffer: Uint8Array): T {
 
 export const fixed32 = c.fixed32 as Encoder<Buffer>;
 export const fixed64 = c.fixed64 as Encoder<Buffer>;
+
+/** An encoder for an object, field by field in the order given. */
+export function struct<T extends object>(fields: { [K in keyof T]: Encoder<T[K]> }): Encoder<T> {
+  const keys = Object.keys(fields) as (keyof T)[];
+  return {
+    preencode(state, value) {
+      for (const k of keys) fields[k].preencode(state, value[k]);
+    },
+    encode(state, value) {
+      for (const k of keys) fields[k].encode(state, value[k]);
+    },
+    decode(state) {
+      const out = {} as T;
+      for (const k of keys) out[k] = fields[k].decode(state);
+      return out;
+    },
+  };
+}
+
+/** Exactly `n` bytes, decoded as a Buffer of its own. */
+export function fixedBuffer(n: 32 | 64): Encoder<Buffer> {
+  const enc = n === 32 ? fixed32 : fixed64;
+  return {
+    preencode: (state, v) => enc.preencode(state, v),
+    encode: (state, v) => enc.encode(state, v),
+    decode: (state) => Buffer.from(enc.decode(state)),
+  };
+}
+
+/** `bytes` bytes carried as lower-case hex in memory. */
+export function hexFixed(bytes: 16 | 32): Encoder<string> {
+  const enc = c.fixed(bytes) as Encoder<Buffer>;
+  return {
+    preencode: (state, v) => enc.preencode(state, Buffer.from(v, 'hex')),
+    encode: (state, v) => enc.encode(state, Buffer.from(v, 'hex')),
+    decode: (state) => Buffer.from(enc.decode(state)).toString('hex'),
+  };
+}

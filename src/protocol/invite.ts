@@ -1,5 +1,5 @@
 import c, { type Encoder } from 'compact-encoding';
-import { boundedArray, boundedString, decodeExact, DecodeError, fixed32, fixed64 } from './bounded.js';
+import { boundedArray, boundedString, decodeExact, DecodeError, fixed32, fixed64, fixedBuffer, hexFixed, struct } from './bounded.js';
 import type { Role } from './log-entry.js';
 
 /**
@@ -47,59 +47,35 @@ const roleEncoder: Encoder<Role> = {
   },
 };
 
-const hexFixed = (bytes: 16 | 32): Encoder<string> => {
-  const enc = c.fixed(bytes) as Encoder<Buffer>;
-  return {
-    preencode: (state, v) => enc.preencode(state, Buffer.from(v, 'hex')),
-    encode: (state, v) => enc.encode(state, Buffer.from(v, 'hex')),
-    decode: (state) => Buffer.from(enc.decode(state)).toString('hex'),
-  };
-};
-
 const name = boundedString(400);
 
+const offerFields = struct<InviteOffer>({
+  spaceId: hexFixed(32),
+  spaceName: name,
+  inviteId: hexFixed(16),
+  inviter: hexFixed(32),
+  inviterName: name,
+  role: roleEncoder,
+  expiresAt: c.uint,
+  maxUses: c.uint,
+  addresses: boundedArray(boundedString(100), 16),
+  secretHash: fixedBuffer(32),
+});
+
+/** The offer, preceded by a version number so that a newer Agora's invite is refused clearly. */
 const offerEncoder: Encoder<InviteOffer> = {
   preencode(state, o) {
     c.uint.preencode(state, INVITE_VERSION);
-    hexFixed(32).preencode(state, o.spaceId);
-    name.preencode(state, o.spaceName);
-    hexFixed(16).preencode(state, o.inviteId);
-    hexFixed(32).preencode(state, o.inviter);
-    name.preencode(state, o.inviterName);
-    roleEncoder.preencode(state, o.role);
-    c.uint.preencode(state, o.expiresAt);
-    c.uint.preencode(state, o.maxUses);
-    boundedArray(boundedString(100), 16).preencode(state, o.addresses);
-    fixed32.preencode(state, o.secretHash);
+    offerFields.preencode(state, o);
   },
   encode(state, o) {
     c.uint.encode(state, INVITE_VERSION);
-    hexFixed(32).encode(state, o.spaceId);
-    name.encode(state, o.spaceName);
-    hexFixed(16).encode(state, o.inviteId);
-    hexFixed(32).encode(state, o.inviter);
-    name.encode(state, o.inviterName);
-    roleEncoder.encode(state, o.role);
-    c.uint.encode(state, o.expiresAt);
-    c.uint.encode(state, o.maxUses);
-    boundedArray(boundedString(100), 16).encode(state, o.addresses);
-    fixed32.encode(state, o.secretHash);
+    offerFields.encode(state, o);
   },
   decode(state) {
     const version = c.uint.decode(state);
     if (version !== INVITE_VERSION) throw new DecodeError(`invite version ${version} is not supported by this Agora`);
-    return {
-      spaceId: hexFixed(32).decode(state),
-      spaceName: name.decode(state),
-      inviteId: hexFixed(16).decode(state),
-      inviter: hexFixed(32).decode(state),
-      inviterName: name.decode(state),
-      role: roleEncoder.decode(state),
-      expiresAt: c.uint.decode(state),
-      maxUses: c.uint.decode(state),
-      addresses: boundedArray(boundedString(100), 16).decode(state),
-      secretHash: Buffer.from(fixed32.decode(state)),
-    };
+    return offerFields.decode(state);
   },
 };
 

@@ -1,5 +1,5 @@
-import c, { type Encoder } from 'compact-encoding';
-import { boundedArray, boundedBuffer, boundedString, DecodeError, fixed32 } from './bounded.js';
+import c from 'compact-encoding';
+import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
 import { MAX_ENTRY_BYTES, type SignedEntry } from './log-entry.js';
 
 /**
@@ -17,28 +17,7 @@ export const PROTOCOLS = {
 export const MAX_ENTRIES_PER_MESSAGE = 128;
 export const MAX_IDS_PER_MESSAGE = 4096;
 
-const hexId: Encoder<string> = {
-  preencode: (state, v) => fixed32.preencode(state, Buffer.from(v, 'hex')),
-  encode: (state, v) => fixed32.encode(state, Buffer.from(v, 'hex')),
-  decode: (state) => Buffer.from(fixed32.decode(state)).toString('hex'),
-};
-
-function struct<T extends object>(fields: { [K in keyof T]: Encoder<T[K]> }): Encoder<T> {
-  const keys = Object.keys(fields) as (keyof T)[];
-  return {
-    preencode(state, value) {
-      for (const k of keys) fields[k].preencode(state, value[k]);
-    },
-    encode(state, value) {
-      for (const k of keys) fields[k].encode(state, value[k]);
-    },
-    decode(state) {
-      const out = {} as T;
-      for (const k of keys) out[k] = fields[k].decode(state);
-      return out;
-    },
-  };
-}
+const hexId = hexFixed(32);
 
 const addresses = boundedArray(boundedString(100), 16);
 
@@ -75,11 +54,7 @@ export const addressBook = boundedArray(
 // ---- space log ----
 export const signedEntry = struct<SignedEntry>({
   bytes: boundedBuffer(MAX_ENTRY_BYTES),
-  sig: {
-    preencode: (s, v) => c.fixed64.preencode(s, v),
-    encode: (s, v) => c.fixed64.encode(s, v),
-    decode: (s) => Buffer.from(c.fixed64.decode(s)),
-  },
+  sig: fixedBuffer(64),
 });
 export const idList = boundedArray(hexId, MAX_IDS_PER_MESSAGE);
 export const entryList = boundedArray(signedEntry, MAX_ENTRIES_PER_MESSAGE);
@@ -95,11 +70,7 @@ export interface JoinRequest {
   name: string;
 }
 export const joinRequest = struct<JoinRequest>({
-  secret: {
-    preencode: (s, v) => fixed32.preencode(s, v),
-    encode: (s, v) => fixed32.encode(s, v),
-    decode: (s) => Buffer.from(fixed32.decode(s)),
-  },
+  secret: fixedBuffer(32),
   name: boundedString(400),
 });
 
@@ -109,11 +80,7 @@ export interface JoinAccepted {
   entryCount: number;
 }
 export const joinAccepted = struct<JoinAccepted>({
-  spaceSecret: {
-    preencode: (s, v) => fixed32.preencode(s, v),
-    encode: (s, v) => fixed32.encode(s, v),
-    decode: (s) => Buffer.from(fixed32.decode(s)),
-  },
+  spaceSecret: fixedBuffer(32),
   entryCount: c.uint,
 });
 
