@@ -21,6 +21,11 @@ const statusByCode: Record<ErrorCode, number> = {
   TIMEOUT: 504,
   ABORTED: 499,
   STORE: 500,
+  INVALID_NAME: 400,
+  NOT_EMPTY: 409,
+  DISK_FULL: 507,
+  FS: 500,
+  BLOCK_INVALID: 502,
   INTERNAL: 500,
 };
 

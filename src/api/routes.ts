@@ -12,6 +12,7 @@ import type {
 } from '../contract/api.js';
 import { BadRequestError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
+import { registerFolderRoutes } from './folder-routes.js';
 
 const spaceSchema = {
   type: 'object',
@@ -150,4 +151,6 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
   app.get('/api/v1/peers', { schema: { summary: 'Devices this node shares a space with', tags: ['peers'], response: { 200: { type: 'array', items: peerSchema } } } }, async (): Promise<Peer[]> =>
     node.peerList() as Peer[],
   );
+
+  registerFolderRoutes(app, node);
 }

@@ -6,13 +6,13 @@ import { ApiClient } from '../client/api-client.js';
 import { AgoraError } from '../errors/index.js';
 import { runForeground, runInit, startDetached, waitForExit } from './daemon-process.js';
 import { parseDuration, parsePositiveInt } from './duration.js';
+import { printFolderSummary, registerFolderCommands } from './folder-commands.js';
 import { EXIT_USAGE, printJson, printLine, printTable, reportError, shortId, UsageError } from './output.js';
 
 const program = new Command();
 program
   .name('agora')
-  .description('Agora: a peer-to-peer extranet. Spaces, members and invites, PC to PC.')
-  .version('0.1.0')
+  .description('Agora: a peer-to-peer extranet. Spaces, members, invites and shared folders, PC to PC.')
   .option('--home <dir>', 'node home directory (default: $AGORA_HOME or ~/.agora)')
   .showHelpAfterError()
   .exitOverride();
@@ -82,13 +82,15 @@ program
 
 program
   .command('status')
-  .description('show this node: identity, addresses, DHT, spaces')
+  .description('show this node: identity, addresses, DHT, spaces, folders (with progress of those that sync)')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }) => {
-    const s = await client().status();
+    const api = client();
+    const s = await api.status();
     if (opts.json) return printJson(s);
     printLine(`Name       ${s.name}\nDevice id  ${s.deviceId}\nVersion    ${s.version}\nWeb app    ${s.api}/`);
     printLine(`Listening  ${s.listen.join(', ') || '(none)'}\nDHT        ${s.dht}\nSpaces     ${s.spaces}`);
+    await printFolderSummary(api);
   });
 
 const space = program.command('space').description('create and list spaces');
@@ -168,8 +170,25 @@ program
     );
   });
 
+registerFolderCommands(program, client);
+
+/**
+ * True when the arguments name a command. Commander would take `--version` anywhere for the
+ * program's own flag, so that flag exists only without a command: `agora --version` prints the
+ * version and `agora restore F P --version ID` reaches restore.
+ */
+function namesCommand(args: string[]): boolean {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--home') i++;
+    else if (!arg.startsWith('-')) return true;
+  }
+  return false;
+}
+
 async function main(): Promise<void> {
   const json = process.argv.includes('--json');
+  if (!namesCommand(process.argv.slice(2))) program.version('0.1.0');
   try {
     await program.parseAsync(process.argv);
   } catch (err) {

@@ -2,14 +2,21 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type {
+  AddFolderRequest,
   ApiInfoFile,
+  ConflictCopy,
   CreateSpaceRequest,
   EventMessage,
+  FileVersion,
+  Folder,
+  FolderStatus,
   InviteRequest,
   InviteResponse,
   JoinRequest,
   Member,
   Peer,
+  RestoreRequest,
+  RestoreResponse,
   Space,
   StatusResponse,
 } from '../contract/api.js';
@@ -69,6 +76,50 @@ export class ApiClient {
     return this.request('GET', '/api/v1/peers', undefined, signal);
   }
 
+  /** Shares a directory (an absolute path) as a new folder of the space. */
+  addFolder(space: string, body: AddFolderRequest, signal?: AbortSignal): Promise<Folder> {
+    return this.request('POST', `/api/v1/spaces/${encodeURIComponent(space)}/folders`, body, signal);
+  }
+
+  /** Folders on this device; only one space's with `space`. */
+  folders(space?: string, signal?: AbortSignal): Promise<Folder[]> {
+    return this.request('GET', `/api/v1/folders${query({ space })}`, undefined, signal);
+  }
+
+  /** `folder` is an id, a unique id prefix or "Space/Folder". */
+  folderStatus(folder: string, signal?: AbortSignal): Promise<FolderStatus> {
+    return this.request('GET', folderPath(folder), undefined, signal);
+  }
+
+  pauseFolder(folder: string, signal?: AbortSignal): Promise<Folder> {
+    return this.request('POST', folderPath(folder, 'pause'), undefined, signal);
+  }
+
+  resumeFolder(folder: string, signal?: AbortSignal): Promise<Folder> {
+    return this.request('POST', folderPath(folder, 'resume'), undefined, signal);
+  }
+
+  /** Stops syncing the folder on this device; its files stay on disk. */
+  removeFolder(folder: string, signal?: AbortSignal): Promise<Folder> {
+    return this.request('POST', folderPath(folder, 'remove'), undefined, signal);
+  }
+
+  rescanFolder(folder: string, signal?: AbortSignal): Promise<Folder> {
+    return this.request('POST', folderPath(folder, 'rescan'), undefined, signal);
+  }
+
+  conflicts(space?: string, signal?: AbortSignal): Promise<ConflictCopy[]> {
+    return this.request('GET', `/api/v1/conflicts${query({ space })}`, undefined, signal);
+  }
+
+  versions(folder: string, path: string, signal?: AbortSignal): Promise<FileVersion[]> {
+    return this.request('GET', folderPath(folder, 'versions') + query({ path }), undefined, signal);
+  }
+
+  restore(folder: string, body: RestoreRequest, signal?: AbortSignal): Promise<RestoreResponse> {
+    return this.request('POST', folderPath(folder, 'restore'), body, signal);
+  }
+
   /** Subscribes to the event stream; returns a function that closes it. */
   events(onEvent: (event: EventMessage) => void, onError?: (err: Error) => void): () => void {
     const ws = new WebSocket(this.url.replace(/^http/, 'ws') + '/api/v1/events', {
@@ -101,4 +152,16 @@ export class ApiClient {
     }
     return json as T;
   }
+}
+
+/** A folder reference may be "Space/Folder": encoded, its '/' stays inside one path segment. */
+function folderPath(folder: string, action?: string): string {
+  return `/api/v1/folders/${encodeURIComponent(folder)}${action ? `/${action}` : ''}`;
+}
+
+function query(params: Record<string, string | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined) search.set(key, value);
+  const text = search.toString();
+  return text ? `?${text}` : '';
 }

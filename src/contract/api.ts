@@ -71,13 +71,136 @@ export interface Peer {
   rttMs: number | null;
 }
 
+/** What this device does with a folder: the live sync state, or the choice not to sync it. */
+export type FolderState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused' | 'stopped';
+
+/** A shared folder of a space, as this device has it. */
+export interface Folder {
+  folderId: string;
+  spaceId: string;
+  spaceName: string;
+  name: string;
+  /** Absolute path on this device. */
+  path: string;
+  /** idle/scanning/syncing/error while it runs; 'paused' or 'stopped' (removed) when it does not. */
+  state: FolderState;
+}
+
+export interface AddFolderRequest {
+  /** Absolute path of the directory to share; created if missing. */
+  path: string;
+  /** Folder name in the space; defaults to the directory's name. */
+  name?: string;
+}
+
+export interface FolderProgress {
+  files: number;
+  bytes: number;
+  totalFiles: number;
+  totalBytes: number;
+  /** Bytes per second over the last few seconds. */
+  rate: number;
+  /** Seconds left at that rate; null when unknown. */
+  etaSeconds: number | null;
+}
+
+export interface FolderPeer {
+  deviceId: string;
+  connected: boolean;
+  /** The peer sent its whole index and nothing differs between it and us. */
+  inSync: boolean;
+}
+
+export interface FolderProblem {
+  path: string;
+  message: string;
+}
+
+/** GET /folders/{folder}: everything `agora folder status` shows. */
+export interface FolderStatus extends Folder {
+  error: string | null;
+  localFiles: number;
+  localBytes: number;
+  globalFiles: number;
+  globalBytes: number;
+  /** What this device still has to fetch or apply. */
+  needFiles: number;
+  needBytes: number;
+  conflicts: number;
+  /** Connected peers that share this folder. */
+  peers: FolderPeer[];
+  problems: FolderProblem[];
+  /** The batch under way (all zeros between batches); null when the folder is not running. */
+  progress: FolderProgress | null;
+}
+
+/** A conflict copy: the losing version of `original`, kept next to it. */
+export interface ConflictCopy {
+  folderId: string;
+  spaceId: string;
+  /** Folder name. */
+  folder: string;
+  /** Folder-relative path of the copy. */
+  path: string;
+  /** Folder-relative path of the file it conflicted with. */
+  original: string;
+  /** Short id of the device that made the losing version. */
+  device: string;
+  /** When the losing version was last modified; ISO 8601. */
+  time: string;
+}
+
+/** A replaced or deleted version of a file, kept under .agora/versions. */
+export interface FileVersion {
+  /** `YYYYMMDD-HHMMSS-mmm` (UTC): when it was replaced or deleted here. */
+  versionId: string;
+  size: number;
+  /** ISO 8601. */
+  mtime: string;
+}
+
+export interface RestoreRequest {
+  /** Folder-relative path. */
+  path: string;
+  versionId: string;
+}
+
+export interface RestoreResponse {
+  folderId: string;
+  path: string;
+  versionId: string;
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }
 
+/**
+ * Every `type` the event WebSocket sends. Folder events carry `folderId`: `folder.added` and
+ * `folder.removed` {folderId, spaceId}; `folder.state` {folderId, state, error}; `folder.progress`
+ * {folderId, files, bytes, totalFiles, totalBytes} (a few times a second at most);
+ * `folder.conflict` {folderId, path, copy}; `folder.pulled` {folderId, path, deleted};
+ * `sync.badBlock` {folderId, deviceId, path}.
+ */
+export type EventType =
+  | 'hello'
+  | 'space.changed'
+  | 'member.online'
+  | 'member.offline'
+  | 'peer.connected'
+  | 'peer.disconnected'
+  | 'dht.status'
+  | 'folder.added'
+  | 'folder.removed'
+  | 'folder.state'
+  | 'folder.progress'
+  | 'folder.conflict'
+  | 'folder.pulled'
+  | 'sync.badBlock';
+
 /** One message on the event WebSocket. */
 export interface EventMessage {
-  type: string;
+  type: EventType;
   data: unknown;
   at: string;
 }

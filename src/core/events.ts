@@ -8,6 +8,16 @@ export interface NodeEvents {
   'peer.connected': { deviceId: string; transport: string; direct: boolean };
   'peer.disconnected': { deviceId: string };
   'dht.status': { status: 'online' | 'offline' | 'disabled' };
+  'folder.added': { folderId: string; spaceId: string };
+  'folder.removed': { folderId: string; spaceId: string };
+  'folder.state': { folderId: string; state: string; error: string | null };
+  /** Throttled while work is under way (a few times a second at most). */
+  'folder.progress': { folderId: string; files: number; bytes: number; totalFiles: number; totalBytes: number };
+  'folder.conflict': { folderId: string; path: string; copy: string };
+  /** A file arrived from a peer and is now on disk (or was deleted). */
+  'folder.pulled': { folderId: string; path: string; deleted: boolean };
+  /** A peer sent a block whose hash was wrong. */
+  'sync.badBlock': { folderId: string; deviceId: string; path: string };
 }
 
 export type NodeEventName = keyof NodeEvents;

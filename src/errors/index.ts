@@ -23,6 +23,11 @@ export const ErrorCodes = [
   'TIMEOUT',
   'ABORTED',
   'STORE',
+  'INVALID_NAME',
+  'NOT_EMPTY',
+  'DISK_FULL',
+  'FS',
+  'BLOCK_INVALID',
   'INTERNAL',
 ] as const;
 
@@ -104,6 +109,22 @@ export class TimeoutError extends AgoraError {
   constructor(message: string) {
     super('TIMEOUT', message);
     this.name = 'TimeoutError';
+  }
+}
+
+/** A path that would leave a folder, or a name other systems cannot hold. */
+export class InvalidNameError extends AgoraError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('INVALID_NAME', message, { details });
+    this.name = 'InvalidNameError';
+  }
+}
+
+/** A file-system operation failed; `details.errno` keeps the system code (ENOENT, EACCES, ...). */
+export class FsError extends AgoraError {
+  constructor(code: 'FS' | 'NOT_EMPTY' | 'DISK_FULL', message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
+    super(code, message, options);
+    this.name = 'FsError';
   }
 }
 

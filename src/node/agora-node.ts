@@ -2,6 +2,8 @@ import { EventBus } from '../core/events.js';
 import { InviteService, type CreatedInvite } from '../core/invites/invite-service.js';
 import { PeerManager, type PeerInfo } from '../core/peers/peer-manager.js';
 import { SpaceService } from '../core/spaces/space-service.js';
+import { SyncService } from '../core/sync/sync-service.js';
+import type { FsPort, WatcherPort } from '../ports/fs.js';
 import { BadRequestError } from '../errors/index.js';
 import type { Role } from '../protocol/index.js';
 import type { Clock } from '../ports/clock.js';
@@ -22,6 +24,10 @@ export interface NodeDeps {
   defaultSpaceDir: (spaceName: string) => string;
   /** Persists a new display name (the identity file, for a real node). */
   saveName?: (name: string) => void;
+  fs: FsPort;
+  /** null: no watcher, periodic rescans only. */
+  watcher: WatcherPort | null;
+  rescanIntervalMs?: number;
 }
 
 export interface SpaceSummary {
@@ -49,6 +55,7 @@ export class AgoraNode {
   readonly spaces: SpaceService;
   readonly peers: PeerManager;
   readonly invites: InviteService;
+  readonly sync: SyncService;
   private name: string;
   private closed = false;
 
@@ -60,6 +67,17 @@ export class AgoraNode {
     this.spaces = new SpaceService({ store, keyPair, clock, logger, events: this.events });
     this.peers = new PeerManager({ network, spaces: this.spaces, store, clock, logger, events: this.events, selfName });
     this.invites = new InviteService({ store, spaces: this.spaces, peers: this.peers, network, clock, logger, keyPair, selfName });
+    this.sync = new SyncService({
+      store,
+      fs: deps.fs,
+      watcher: deps.watcher,
+      spaces: this.spaces,
+      clock,
+      logger,
+      events: this.events,
+      rescanIntervalMs: deps.rescanIntervalMs,
+    });
+    this.peers.addProtocol(this.sync);
   }
 
   get deviceId(): string {
@@ -75,6 +93,7 @@ export class AgoraNode {
       this.deps.logger.info({ dht: status }, status === 'offline' ? 'DHT unreachable; working over direct addresses' : `DHT ${status}`);
       this.events.emit('dht.status', { status });
     });
+    await this.sync.start();
     await this.deps.network.start(signal);
     this.peers.start(this.invites);
   }
@@ -83,6 +102,7 @@ export class AgoraNode {
     if (this.closed) return;
     this.closed = true;
     this.peers.stop();
+    await this.sync.stop();
     await this.deps.network.close();
     this.deps.store.close();
   }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { systemClock } from '../adapters/clock/system-clock.js';
+import { NodeFs } from '../adapters/fs-node/index.js';
 import { SwarmNetwork } from '../adapters/network-swarm/index.js';
+import { ParcelWatcher } from '../adapters/watcher-parcel/index.js';
 import { openSqliteStore } from '../adapters/store-sqlite/index.js';
 import { AgoraError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
@@ -22,6 +24,8 @@ export interface NodeConfig {
   bootstrap: string[] | null | undefined;
   mdns: boolean;
   logger: PinoLogger;
+  /** false: no file watcher (periodic rescans only). */
+  watch?: boolean;
 }
 
 /** Builds a real node: SQLite in the home, the swarm network, the system clock. */
@@ -39,6 +43,8 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
       logger: config.logger,
       defaultSpaceDir: (name) => join(spacesRoot(config.home), safeDirName(name)),
       saveName: (name) => saveName(config.home, identity, name),
+      fs: new NodeFs(),
+      watcher: config.watch === false ? null : new ParcelWatcher(),
     });
     await node.start(signal);
     return node;

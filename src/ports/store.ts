@@ -1,3 +1,5 @@
+import type { FileRecord, LocalFileRecord } from '../protocol/index.js';
+
 /**
  * Persistent state of a node. Synchronous on purpose: SQLite (better-sqlite3) answers in
  * microseconds and the core stays simple. One repository per table group.
@@ -93,12 +95,100 @@ export interface SettingsRepo {
   set(key: string, value: unknown): void;
 }
 
+/** How this device syncs one folder of a space (the folder itself is defined by the space log). */
+export type FolderSyncState = 'syncing' | 'paused' | 'stopped';
+
+export interface FolderRecord {
+  folderId: string;
+  spaceId: string;
+  name: string;
+  /** Absolute local path. */
+  path: string;
+  /** 'stopped': this device chose not to sync the folder (files stay on disk). */
+  state: FolderSyncState;
+  /** Random 16-byte hex identity of this device's index of the folder; a new one tells peers to resend everything. */
+  indexId: string;
+  createdAt: number;
+}
+
+export interface FolderRepo {
+  /** Inserts or replaces. */
+  put(folder: FolderRecord): void;
+  get(folderId: string): FolderRecord | undefined;
+  /** Ordered by createdAt, then folderId; only one space's folders when spaceId is given. */
+  list(spaceId?: string): FolderRecord[];
+  /** Forgets the folder and every index record of it (all devices); unknown id is a no-op. */
+  delete(folderId: string): void;
+}
+
+/** Where a block of this device's own files can be read. */
+export interface BlockLocation {
+  path: string;
+  offset: number;
+  size: number;
+}
+
+/** What this device has received of a peer's index of one folder. */
+export interface RemoteIndexState {
+  /** The peer's index id; a different one means its index was reset and must be fetched anew. */
+  indexId: string;
+  /** Highest sequence received (0 = nothing yet). */
+  maxSequence: number;
+}
+
+export interface IndexCounts {
+  files: number;
+  dirs: number;
+  deleted: number;
+  /** Sum of sizes of files that are not deleted. */
+  bytes: number;
+}
+
+/**
+ * The sync index: per folder, per device, the latest record of every path. This device's own
+ * records carry `local` (what stat() said); a peer's records are stored as received.
+ */
+export interface IndexRepo {
+  /**
+   * Stores this device's own records (upsert by path) and, for each, its blocks in the block
+   * finder. The caller assigns sequences (see nextSequence).
+   */
+  putLocal(folderId: string, records: readonly LocalFileRecord[]): void;
+  getLocal(folderId: string, path: string): LocalFileRecord | undefined;
+  /** Every own record of the folder, ordered by path. */
+  listLocal(folderId: string): LocalFileRecord[];
+  /** Own records with sequence > after, by sequence, at most `limit`. */
+  localSince(folderId: string, after: number, limit: number): FileRecord[];
+  /** Highest sequence used in this device's index of the folder (0 if none). */
+  localSequence(folderId: string): number;
+
+  /** Stores records received from `deviceId` (upsert by path) and raises its maxSequence. */
+  putRemote(folderId: string, deviceId: string, indexId: string, records: readonly FileRecord[]): void;
+  getRemote(folderId: string, deviceId: string, path: string): FileRecord | undefined;
+  listRemote(folderId: string, deviceId: string): FileRecord[];
+  remoteState(folderId: string, deviceId: string): RemoteIndexState | undefined;
+  /** Devices whose index of the folder we hold, ordered by id. */
+  remoteDevices(folderId: string): string[];
+  /** Forgets one peer's index of the folder (it was reset, or the peer left). */
+  dropRemote(folderId: string, deviceId: string): void;
+
+  /** Every device's record of one path (own record under `selfId`), ordered by device id. */
+  recordsForPath(folderId: string, path: string, selfId: string): { deviceId: string; record: FileRecord }[];
+  /** Where a block with this hash sits in this device's own files of the folder, if anywhere. */
+  findBlock(folderId: string, hash: Buffer): BlockLocation | undefined;
+  /** Several hashes at once (missing ones absent from the map); hex hash keys. */
+  findBlocks(folderId: string, hashes: readonly Buffer[]): Map<string, BlockLocation>;
+  localCounts(folderId: string): IndexCounts;
+}
+
 export interface Store {
   readonly spaces: SpaceRepo;
   readonly log: LogRepo;
   readonly invites: InviteRepo;
   readonly peers: PeerRepo;
   readonly settings: SettingsRepo;
+  readonly folders: FolderRepo;
+  readonly index: IndexRepo;
   /**
    * Runs fn atomically: all its writes land or none; a throw rolls back and is rethrown. fn must be
    * synchronous (an async fn is refused). Nested calls act as savepoints.

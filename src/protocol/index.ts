@@ -2,3 +2,5 @@ export * from './bounded.js';
 export * from './log-entry.js';
 export * from './invite.js';
 export * from './messages.js';
+export * from './file-record.js';
+export * from './sync-messages.js';

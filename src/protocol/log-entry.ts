@@ -21,6 +21,12 @@ export const displayName = z
   .max(MAX_NAME_LENGTH)
   .refine((s) => s.trim() === s && !/[\u0000-\u001f\u007f]/.test(s), 'no control characters or outer spaces');
 
+/** A folder's name is a directory name on every system: no separators, nothing reserved. */
+export const folderName = displayName.refine(
+  (s) => !/[\\/:*?"<>|]/.test(s) && s !== '.' && s !== '..' && !s.endsWith('.') && !s.startsWith('.agora'),
+  'a folder name cannot contain \\ / : * ? " < > | or end with a dot',
+);
+
 export const roleSchema = z.enum(['admin', 'member', 'guest', 'keeper']);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -40,6 +46,9 @@ export const logBodySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member.remove'), member: hex32 }).strict(),
   z.object({ type: z.literal('member.leave') }).strict(),
   z.object({ type: z.literal('member.rename'), name: displayName }).strict(),
+  /** A shared folder; `name` is also its directory name on every member's disk. */
+  z.object({ type: z.literal('folder.add'), folder: hex32, name: folderName }).strict(),
+  z.object({ type: z.literal('folder.remove'), folder: hex32 }).strict(),
 ]);
 export type LogBody = z.infer<typeof logBodySchema>;
 export type LogBodyType = LogBody['type'];

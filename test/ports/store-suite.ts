@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.js';
 import { awkwardBuffers, entry, expectStoreError, invite, peer, space, type StoreFixture } from './store-suite-fixtures.js';
 import { registerLogTests, registerRecordTests, registerSpaceTests } from './store-suite-repos.js';
+import { registerBlockTests, registerIndexValueTests, snapshot } from './store-suite-sync-blocks.js';
+import { block, file, folder, own, registerFolderTests, registerIndexTests, self } from './store-suite-sync.js';
 import { registerTransactionTests } from './store-suite-tx.js';
 
 export type { StoreFixture } from './store-suite-fixtures.js';
@@ -24,6 +26,10 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
     registerLogTests(() => store);
     registerRecordTests(() => store);
     registerTransactionTests(() => store);
+    registerFolderTests(() => store);
+    registerIndexTests(() => store);
+    registerBlockTests(() => store);
+    registerIndexValueTests(() => store);
 
     it('refuses every operation once closed', () => {
       store.close();
@@ -35,6 +41,12 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
         ['invites.list', () => store.invites.list('space-1')],
         ['peers.upsert', () => store.peers.upsert(peer(1))],
         ['settings.get', () => store.settings.get('k')],
+        ['folders.get', () => store.folders.get('folder-1')],
+        ['folders.put', () => store.folders.put(folder(1))],
+        ['index.listLocal', () => store.index.listLocal('folder-1')],
+        ['index.putLocal', () => store.index.putLocal('folder-1', [own('a', 1)])],
+        ['index.putRemote', () => store.index.putRemote('folder-1', 'device-1', 'i', [])],
+        ['index.findBlocks', () => store.index.findBlocks('folder-1', [block(1).hash])],
         ['transaction', () => store.transaction(() => 1)],
       ];
       for (const [, op] of ops) expectStoreError(op);
@@ -68,6 +80,28 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
         expect(s.invites.get('invite-1')).toEqual(invite(1, { revoked: true }));
         expect(s.peers.get('device-1')).toEqual(peer(1, { addresses: ['a:1', 'b:2'] }));
         expect(s.settings.get('device')).toEqual({ name: 'PC', ports: [1, 2] });
+      });
+
+      it('keeps folders and the sync index, block finder included', (ctx) => {
+        if (!fx.reopen) return ctx.skip();
+        store.folders.put(folder(1));
+        store.folders.put(folder(2, { state: 'stopped' }));
+        store.index.putLocal('folder-1', [own('b', 2, { blocks: [block(1, 10), block(2, 20)] }), own('a', 1), own('d', 3, { type: 'dir', blocks: [] })]);
+        store.index.putLocal('folder-1', [own('a', 4, { deleted: true, blocks: [] })]);
+        store.index.putRemote('folder-1', 'device-1', 'idx-1', [file('a', 7), file('c', 9)]);
+        const before = snapshot(store);
+
+        const s = reopen();
+        expect(snapshot(s)).toEqual(before);
+        expect(s.folders.list()).toEqual([folder(1), folder(2, { state: 'stopped' })]);
+        expect(s.index.getLocal('folder-1', 'b')).toEqual(own('b', 2, { blocks: [block(1, 10), block(2, 20)] }));
+        expect(s.index.localSince('folder-1', 2, 10)).toEqual([file('d', 3, { type: 'dir', blocks: [] }), file('a', 4, { deleted: true, blocks: [] })]);
+        expect(s.index.remoteState('folder-1', 'device-1')).toEqual({ indexId: 'idx-1', maxSequence: 9 });
+        expect(s.index.recordsForPath('folder-1', 'a', self).map((r) => r.deviceId)).toEqual([self, 'device-1']);
+        expect(s.index.findBlock('folder-1', block(2).hash)).toEqual({ path: 'b', offset: 10, size: 20 });
+        // Writing after reopen continues where the data left off.
+        s.index.putLocal('folder-1', [own('b', 5, { blocks: [] })]);
+        expect([s.index.localSequence('folder-1'), s.index.findBlock('folder-1', block(2).hash)]).toEqual([5, undefined]);
       });
 
       it('continues arrival order and idempotence after reopen', (ctx) => {

@@ -1,4 +1,5 @@
 import { ManualClock } from '../../src/adapters/clock/manual-clock.js';
+import { MemoryFs, MemoryWatcher } from '../../src/adapters/fs-memory/index.js';
 import { MemoryNetworkHub } from '../../src/adapters/network-memory/index.js';
 import { createMemoryStore } from '../../src/adapters/store-memory/index.js';
 import { generateKeyPair } from '../../src/core/crypto.js';
@@ -13,9 +14,12 @@ export class Simulation {
   readonly hub = new MemoryNetworkHub();
   readonly clock = new ManualClock();
   readonly nodes: AgoraNode[] = [];
+  /** Each node's disk. */
+  readonly disks = new Map<AgoraNode, MemoryFs>();
 
   async node(name: string): Promise<AgoraNode> {
     const keyPair = generateKeyPair();
+    const disk = new MemoryFs({ now: () => this.clock.now() });
     const node = new AgoraNode({
       identity: { keyPair, deviceId: keyPair.publicKey.toString('hex'), name },
       store: createMemoryStore(),
@@ -23,10 +27,19 @@ export class Simulation {
       clock: this.clock,
       logger: silent,
       defaultSpaceDir: (space) => `/sim/${name}/${space}`,
+      fs: disk,
+      watcher: new MemoryWatcher(disk),
     });
     await node.start();
     this.nodes.push(node);
+    this.disks.set(node, disk);
     return node;
+  }
+
+  disk(node: AgoraNode): MemoryFs {
+    const disk = this.disks.get(node);
+    if (!disk) throw new Error('not a node of this simulation');
+    return disk;
   }
 
   /** Advances simulated time in small steps while real I/O callbacks run, until the condition holds. */

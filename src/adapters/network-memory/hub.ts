@@ -4,6 +4,7 @@ import { shortId } from '../network-common/ids.js';
 import { StreamPeerConnection } from '../network-common/stream-connection.js';
 import { MEMORY_ADDRESS_PREFIX, MemoryNetwork, type MemoryNetworkOptions } from './memory-network.js';
 import { createStreamPair } from './memory-stream.js';
+import type { MessageScheduler } from './scheduler.js';
 
 interface Link {
   readonly a: MemoryNetwork;
@@ -15,15 +16,55 @@ function pairKey(a: string, b: string): string {
   return a < b ? `${a}|${b}` : `${b}|${a}`;
 }
 
+export interface MemoryNetworkHubOptions {
+  /**
+   * Off by default. With one, every write waits in a queue until the scheduler delivers it:
+   * reordered across connections, delayed, and possibly reset; see MessageScheduler.
+   */
+  scheduler?: MessageScheduler;
+}
+
 /**
  * The in-process "internet" of a simulation: every MemoryNetwork created here can dial the
- * others by `mem:<id>`. Deterministic: no timers, no randomness; a dial completes after one
- * turn of the event loop. Partitions and crashes are driven from the test through this hub.
+ * others by `mem:<id>`. Without a scheduler it is deterministic: no timers, no randomness,
+ * a write arrives at once and a dial completes after one turn of the event loop. Partitions
+ * and crashes are driven from the test through this hub.
  */
 export class MemoryNetworkHub {
   private readonly nodes = new Map<string, MemoryNetwork>();
   private readonly links = new Set<Link>();
   private readonly cuts = new Set<string>();
+  private readonly scheduler: MessageScheduler | null;
+
+  constructor(options: MemoryNetworkHubOptions = {}) {
+    this.scheduler = options.scheduler ?? null;
+  }
+
+  /** The scheduler's seed, for a failing simulation to print; null without a scheduler. */
+  get seed(): number | null {
+    return this.scheduler?.seed ?? null;
+  }
+
+  /** The next number in [0, 1) from the scheduler's seeded stream, for the test's own chaos. */
+  random(): number {
+    if (this.scheduler === null) throw new Error('MemoryNetworkHub.random() needs a hub created with a scheduler.');
+    return this.scheduler.random();
+  }
+
+  /**
+   * Splits `ids` (by default every node of the hub, in creation order) into two random
+   * non-empty sides and partitions them; returns the sides so that the test can log them.
+   */
+  randomPartition(ids: readonly string[] = [...this.nodes.keys()]): [string[], string[]] {
+    if (ids.length < 2) throw new Error('MemoryNetworkHub.randomPartition() needs at least two nodes.');
+    const sides: [string[], string[]] = [[], []];
+    for (const id of ids) sides[this.random() < 0.5 ? 0 : 1].push(id);
+    // An empty side would be no partition at all: move one random node across.
+    const [full, empty] = sides[0].length === 0 ? [sides[1], sides[0]] : [sides[0], sides[1]];
+    if (empty.length === 0) empty.push(...full.splice(Math.floor(this.random() * full.length), 1));
+    this.partition(sides[0], sides[1]);
+    return sides;
+  }
 
   createNetwork(options: MemoryNetworkOptions): MemoryNetwork {
     const network = new MemoryNetwork(
@@ -102,7 +143,7 @@ export class MemoryNetworkHub {
   }
 
   private link(from: MemoryNetwork, target: MemoryNetwork): PeerConnection {
-    const [dialerStream, acceptorStream] = createStreamPair();
+    const [dialerStream, acceptorStream] = createStreamPair(this.scheduler);
     const base = { transport: 'memory' as const, direct: true };
     const dialerEnd = new StreamPeerConnection(
       dialerStream,

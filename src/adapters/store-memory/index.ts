@@ -11,6 +11,7 @@ import type {
   Store,
   StoredLogEntry,
 } from '../../ports/store.js';
+import { createMemoryIndex } from './index-repo.js';
 import { Journal } from './journal.js';
 
 /**
@@ -26,6 +27,7 @@ export function createMemoryStore(): Store {
   const invites = new Map<string, InviteRecord>();
   const peers = new Map<string, PeerRecord>();
   const settings = new Map<string, string>();
+  const { folders, index } = createMemoryIndex(journal);
   let closed = false;
 
   const spaceRepo: SpaceRepo = {
@@ -109,6 +111,8 @@ export function createMemoryStore(): Store {
     invites: whileOpen(inviteRepo),
     peers: whileOpen(peerRepo),
     settings: whileOpen(settingsRepo),
+    folders: whileOpen(folders),
+    index: whileOpen(index),
     transaction: <T>(fn: () => T): T => {
       if (closed) throw new AgoraError('STORE', 'The store is closed.');
       return journal.run(fn);

@@ -2,8 +2,10 @@ import fs from 'node:fs';
 import Database from 'better-sqlite3';
 import { AgoraError } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
-import type { SpaceRepo, Store } from '../../ports/store.js';
+import type { FolderRepo, SpaceRepo, Store } from '../../ports/store.js';
 import { guard, guarded, toStoreError } from './errors.js';
+import { createFolderRepo } from './folders.js';
+import { createIndexRepo } from './index-repo.js';
 import { createInviteRepo } from './invites.js';
 import { createLogRepo } from './log.js';
 import { migrate } from './migrations.js';
@@ -80,6 +82,14 @@ function assemble(db: Database.Database, file: string): Store {
     return result;
   });
   const spaceRepo: SpaceRepo = { ...spaces, delete: (spaceId) => deleteSpace(spaceId) };
+  const folders = createFolderRepo(db);
+  const { deleteFolder: deleteIndex, ...index } = createIndexRepo(db);
+  // A folder's index (own and peers' records, block finder) has no meaning without the folder.
+  const deleteFolder = db.transaction((folderId: string) => {
+    deleteIndex(folderId);
+    folders.delete(folderId);
+  });
+  const folderRepo: FolderRepo = { ...folders, delete: (folderId) => deleteFolder(folderId) };
 
   return {
     spaces: guarded(file, spaceRepo),
@@ -87,6 +97,8 @@ function assemble(db: Database.Database, file: string): Store {
     invites: guarded(file, { put: invites.put, get: invites.get, list: invites.list }),
     peers: guarded(file, createPeerRepo(db)),
     settings: guarded(file, createSettingsRepo(db)),
+    folders: guarded(file, folderRepo),
+    index: guarded(file, index),
     transaction: <T>(fn: () => T): T => guard(file, () => runInTransaction(fn) as T),
     close: () => {
       if (db.open) db.close();

@@ -69,6 +69,85 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'folders, sync index, block finder',
+    up(db) {
+      // This device's own index and its peers' live in separate tables: only our own records carry
+      // stat() data and blocks we can read, and only they need the sequence index (peers' progress
+      // is kept per device in remote_index). Small columns come before `blocks` so that counting and
+      // sequence scans do not read a large file's block list.
+      db.exec(`
+        CREATE TABLE folders (
+          folder_id  TEXT PRIMARY KEY,
+          space_id   TEXT NOT NULL,
+          name       TEXT NOT NULL,
+          path       TEXT NOT NULL,
+          state      TEXT NOT NULL,
+          index_id   TEXT NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        CREATE INDEX folders_space ON folders (space_id, created_at);
+
+        -- file_id is an INTEGER PRIMARY KEY (not the implicit rowid) so that VACUUM keeps it: blocks refer to it.
+        -- blocks: each block as its 32-byte hash then its size as a big-endian uint32.
+        CREATE TABLE local_files (
+          file_id       INTEGER PRIMARY KEY,
+          folder_id     TEXT NOT NULL,
+          path          TEXT NOT NULL,
+          seq           INTEGER NOT NULL,
+          type          TEXT NOT NULL,
+          size          INTEGER NOT NULL,
+          mtime_ms      INTEGER NOT NULL,
+          mode          INTEGER NOT NULL,
+          deleted       INTEGER NOT NULL,
+          modified_by   TEXT NOT NULL,
+          inode         INTEGER NOT NULL,
+          stat_mtime_ms REAL NOT NULL,
+          version       TEXT NOT NULL,
+          blocks        BLOB NOT NULL,
+          UNIQUE (folder_id, path)
+        );
+        CREATE INDEX local_files_seq ON local_files (folder_id, seq);
+
+        CREATE TABLE remote_files (
+          folder_id   TEXT NOT NULL,
+          device_id   TEXT NOT NULL,
+          path        TEXT NOT NULL,
+          seq         INTEGER NOT NULL,
+          type        TEXT NOT NULL,
+          size        INTEGER NOT NULL,
+          mtime_ms    INTEGER NOT NULL,
+          mode        INTEGER NOT NULL,
+          deleted     INTEGER NOT NULL,
+          modified_by TEXT NOT NULL,
+          version     TEXT NOT NULL,
+          blocks      BLOB NOT NULL,
+          PRIMARY KEY (folder_id, device_id, path)
+        );
+
+        CREATE TABLE remote_index (
+          folder_id TEXT NOT NULL,
+          device_id TEXT NOT NULL,
+          index_id  TEXT NOT NULL,
+          max_seq   INTEGER NOT NULL,
+          PRIMARY KEY (folder_id, device_id)
+        ) WITHOUT ROWID;
+
+        -- Block finder over local_files only (live files, not tombstones or directories). Keyed by
+        -- file_id rather than by folder and path, which every row and the hash index would repeat:
+        -- blocks are the biggest table (one row per block of every file).
+        CREATE TABLE blocks (
+          file_id INTEGER NOT NULL,
+          offset  INTEGER NOT NULL,
+          size    INTEGER NOT NULL,
+          hash    BLOB NOT NULL,
+          PRIMARY KEY (file_id, offset)
+        ) WITHOUT ROWID;
+        CREATE INDEX blocks_hash ON blocks (hash);
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes; a database above it came from a newer Agora. */

@@ -21,6 +21,12 @@ export interface StrangerHandler {
   attachToMember(conn: PeerConnection): void;
 }
 
+/** A protocol that runs on member connections, per shared space (sync, chat, ...). */
+export interface PeerProtocol {
+  /** Called for each new member connection and again whenever the spaces it shares change. */
+  attach(conn: PeerConnection, spaceIds: readonly string[]): void;
+}
+
 interface Session {
   conn: PeerConnection;
   control: ControlChannel;
@@ -54,6 +60,7 @@ export class PeerManager {
   private readonly dialing = new Set<string>();
   private readonly topics = new Map<string, Buffer>();
   private strangers: StrangerHandler | null = null;
+  private readonly protocols: PeerProtocol[] = [];
   private ticker: TimerHandle | null = null;
   private readonly abort = new AbortController();
   private stopped = false;
@@ -69,6 +76,10 @@ export class PeerManager {
       selfName: () => string;
     },
   ) {}
+
+  addProtocol(protocol: PeerProtocol): void {
+    this.protocols.push(protocol);
+  }
 
   start(strangers: StrangerHandler): void {
     this.strangers = strangers;
@@ -175,6 +186,7 @@ export class PeerManager {
     });
     this.sessions.set(id, session);
     this.openLogChannels(session);
+    for (const p of this.protocols) p.attach(conn, this.sharedSpaces(id));
     this.strangers?.attachToMember(conn);
     conn.onClose((reason) => {
       if (this.sessions.get(id) !== session) return;
@@ -209,6 +221,7 @@ export class PeerManager {
       }
       this.openLogChannels(session);
       session.logs.get(spaceId)?.announce();
+      for (const p of this.protocols) p.attach(session.conn, this.sharedSpaces(id));
     }
     this.refreshTopics();
     this.dialMissing();

@@ -1,5 +1,13 @@
 import type { DecodedEntry, LogBody, Role } from '../../protocol/index.js';
 
+export interface FolderState {
+  folderId: string;
+  name: string;
+  createdBy: string;
+  /** False once removed from the space; devices keep their files. */
+  active: boolean;
+}
+
 export interface MemberState {
   memberId: string;
   name: string;
@@ -23,6 +31,7 @@ export class SpaceState {
   readonly members = new Map<string, MemberState>();
   /** How many members each invite has admitted, for use limits. */
   readonly inviteUses = new Map<string, number>();
+  readonly folders = new Map<string, FolderState>();
 
   clone(): SpaceState {
     const copy = new SpaceState(this.spaceId);
@@ -30,6 +39,7 @@ export class SpaceState {
     copy.name = this.name;
     for (const [id, m] of this.members) copy.members.set(id, { ...m });
     for (const [id, n] of this.inviteUses) copy.inviteUses.set(id, n);
+    for (const [id, f] of this.folders) copy.folders.set(id, { ...f });
     return copy;
   }
 
@@ -44,6 +54,10 @@ export class SpaceState {
 
   activeMembers(): MemberState[] {
     return [...this.members.values()].filter((m) => m.active);
+  }
+
+  activeFolders(): FolderState[] {
+    return [...this.folders.values()].filter((f) => f.active);
   }
 
   adminCount(): number {
@@ -97,6 +111,12 @@ export class SpaceState {
       case 'member.rename':
         this.members.get(author)!.name = body.name;
         return;
+      case 'folder.add':
+        this.folders.set(body.folder, { folderId: body.folder, name: body.name, createdBy: author, active: true });
+        return;
+      case 'folder.remove':
+        this.folders.get(body.folder)!.active = false;
+        return;
     }
   }
 }
@@ -120,6 +140,17 @@ function authorizeBody(state: SpaceState, role: Role, author: string, body: LogB
     case 'member.leave':
     case 'member.rename':
       return state.isActive(author) ? null : 'not a member';
+    case 'folder.add': {
+      if (role !== 'admin' && role !== 'member') return 'only admins and members add folders';
+      if (state.folders.has(body.folder)) return 'folder id already used';
+      const clash = state.activeFolders().some((f) => f.name.toLowerCase() === body.name.toLowerCase());
+      return clash ? 'a folder of that name already exists in the space' : null;
+    }
+    case 'folder.remove': {
+      const folder = state.folders.get(body.folder);
+      if (!folder?.active) return 'no such folder';
+      return role === 'admin' || folder.createdBy === author ? null : 'only admins and the folder\'s creator remove it';
+    }
   }
 }
 

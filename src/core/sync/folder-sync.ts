@@ -1,0 +1,442 @@
+import { AbortedError, AgoraError, NotFoundError, throwIfAborted } from '../../errors/index.js';
+import { blockHash } from './chunking/hash-file.js';
+import type { Clock, TimerHandle } from '../../ports/clock.js';
+import type { FolderFs, FsStat, WatcherPort, WatchSubscription } from '../../ports/fs.js';
+import type { Logger } from '../../ports/logger.js';
+import type { FolderRecord, Store } from '../../ports/store.js';
+import type { FileRecord, LocalFileRecord } from '../../protocol/index.js';
+import type { EventBus } from '../events.js';
+import type { BlockFetcher } from './block-fetcher.js';
+import { GlobalView, type NeedItem } from './global-view.js';
+import { LocalTree } from './local-tree.js';
+import { IgnoreRules, isConflictName } from './names/index.js';
+import { LocalChangeError, Puller } from './puller.js';
+import { Scanner, type ScanProblem } from './scanner.js';
+import { compareVersions } from './version-vector.js';
+import { ProgressMeter } from './progress.js';
+
+export type FolderRunState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused';
+
+export interface FolderSyncDeps {
+  folder: FolderRecord;
+  fs: FolderFs;
+  watcher: WatcherPort | null;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  selfId: string;
+  fetcher: BlockFetcher;
+  /** Peers with an open channel that share this folder, and whether each sent its whole index. */
+  connectedPeers(): { deviceId: string; upToDate: boolean }[];
+  /** This device's index changed: tell the peers. */
+  announce(): void;
+  rescanIntervalMs: number;
+}
+
+/** How long the watcher's events are gathered before a scan of the paths they name. */
+const WATCH_DELAY_MS = 100;
+const PARALLEL_FILES = 8;
+const RETRY_MS = 10_000;
+
+/**
+ * One shared folder on this device: scans local changes into the index, works out what the
+ * peers' indexes say must change here, and applies it. One loop does both, so a scan and
+ * an apply never race on the same path.
+ */
+export class FolderSync {
+  readonly folderId: string;
+  private tree!: LocalTree;
+  private readonly view = new GlobalView();
+  private readonly scanner: Scanner;
+  private readonly puller: Puller;
+  private runState: FolderRunState = 'idle';
+  private lastError: string | null = null;
+  private scanQueue: Set<string> | null | 'all' = 'all';
+  private watch: WatchSubscription | null = null;
+  private readonly timers: TimerHandle[] = [];
+  private watchTimer: TimerHandle | null = null;
+  private wake: (() => void) | null = null;
+  private readonly abort = new AbortController();
+  private loop: Promise<void> | null = null;
+  private readonly failures = new Map<string, { at: number; message: string }>();
+  readonly progress: ProgressMeter;
+  private rules = IgnoreRules.parse('');
+  problems: ScanProblem[] = [];
+
+  constructor(private readonly deps: FolderSyncDeps) {
+    this.folderId = deps.folder.folderId;
+    this.progress = new ProgressMeter(deps.clock);
+    const log = deps.logger;
+    this.scanner = new Scanner({
+      fs: deps.fs,
+      selfId: deps.selfId,
+      logger: log,
+      localRecord: (p) => this.tree.get(p),
+      livePathsUnder: (p) => this.tree.livePathsUnder(p),
+      liveChildren: (d) => this.tree.liveChildren(d),
+      commit: (records) => this.commit(records),
+      onProgress: () => this.emitProgress(),
+    });
+    this.puller = new Puller({
+      fs: deps.fs,
+      now: () => deps.clock.now(),
+      localRecord: (p) => this.tree.get(p),
+      findLocalBlocks: (hashes) => deps.store.index.findBlocks(this.folderId, hashes),
+      fetchBlock: (block, hint, signal) => deps.fetcher.fetch(this.folderId, block, hint, this.holders(hint.path), signal),
+      onBytes: (n) => this.progress.add(n),
+    });
+  }
+
+  get state(): FolderRunState {
+    return this.runState;
+  }
+
+  get error(): string | null {
+    return this.lastError;
+  }
+
+  start(): void {
+    this.tree = new LocalTree(this.deps.store.index.listLocal(this.folderId));
+    this.recomputeAll();
+    if (this.deps.watcher) {
+      this.deps.watcher
+        .watch(this.deps.fs.root, (paths) => this.onWatch(paths), (err) => this.onWatchError(err))
+        .then((sub) => {
+          if (this.abort.signal.aborted) void sub.close();
+          else this.watch = sub;
+        })
+        .catch((err: Error) => this.onWatchError(err));
+    }
+    this.timers.push(this.deps.clock.setInterval(() => this.requestScan(null), this.deps.rescanIntervalMs));
+    this.timers.push(this.deps.clock.setInterval(() => this.kick(), RETRY_MS));
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    for (const t of this.timers) t.cancel();
+    this.watchTimer?.cancel();
+    this.kick();
+    await this.watch?.close().catch(() => undefined);
+    await this.loop?.catch(() => undefined);
+  }
+
+  /** Scan these paths (with their subtrees), or everything. */
+  requestScan(paths: string[] | null): void {
+    if (paths === null || this.scanQueue === 'all') this.scanQueue = 'all';
+    else {
+      this.scanQueue ??= new Set();
+      for (const p of paths) this.scanQueue.add(p);
+    }
+    this.kick();
+  }
+
+  /** A peer's index of this folder changed at these paths. */
+  remoteChanged(paths: Iterable<string>): void {
+    const peers = this.deps.store.index.remoteDevices(this.folderId);
+    for (const path of paths) this.recompute(path, peers);
+    this.kick();
+  }
+
+  /** A peer's index was dropped or replaced wholesale. */
+  remoteReset(): void {
+    this.recomputeAll();
+    this.kick();
+  }
+
+  /** Peers came or went: work that was waiting for a source may now be possible. */
+  kick(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  status() {
+    const counts = this.deps.store.index.localCounts(this.folderId);
+    const global = this.view.counts();
+    let conflicts = 0;
+    for (const r of this.tree.values()) if (!r.deleted && isConflictName(r.path)) conflicts++;
+    const peers = this.deps.connectedPeers().map((p) => ({
+      deviceId: p.deviceId,
+      connected: true,
+      inSync: p.upToDate && this.view.differences(p.deviceId) === 0,
+    }));
+    return {
+      state: this.runState,
+      error: this.lastError,
+      localFiles: counts.files,
+      localBytes: counts.bytes,
+      globalFiles: global.files,
+      globalBytes: global.bytes,
+      needFiles: this.view.needCount,
+      needBytes: this.view.needBytes(),
+      conflicts,
+      peers,
+      problems: [...this.problems, ...[...this.failures].map(([path, f]) => ({ path, message: f.message }))].slice(0, 100),
+      progress: this.progress.snapshot(),
+    };
+  }
+
+  /** Local paths of conflict copies. */
+  conflictPaths(): string[] {
+    return [...this.tree.values()].filter((r) => !r.deleted && isConflictName(r.path)).map((r) => r.path);
+  }
+
+  localRecord(path: string): LocalFileRecord | undefined {
+    return this.tree.get(path);
+  }
+
+  /**
+   * A block of our own files for a peer: where the peer expects it if it is still there,
+   * else wherever the index has that hash. Verified, so a file changed since its last scan
+   * never makes us send wrong bytes.
+   */
+  async readBlock(hash: Buffer, size: number, hint: { path: string; offset: number }, signal?: AbortSignal): Promise<Buffer> {
+    throwIfAborted(signal);
+    const tryRead = async (path: string, offset: number): Promise<Buffer | null> => {
+      let handle;
+      try {
+        handle = await this.deps.fs.openRead(path);
+      } catch {
+        return null;
+      }
+      try {
+        const buf = Buffer.allocUnsafe(size);
+        const n = await handle.read(buf, 0, size, offset);
+        return n === size && blockHash(buf).equals(hash) ? buf : null;
+      } finally {
+        await handle.close();
+      }
+    };
+    const hinted = this.tree.get(hint.path);
+    if (hinted && !hinted.deleted && hinted.type === 'file') {
+      const data = await tryRead(hint.path, hint.offset);
+      if (data) return data;
+    }
+    const loc = this.deps.store.index.findBlock(this.folderId, hash);
+    if (loc && loc.size === size) {
+      const data = await tryRead(loc.path, loc.offset);
+      if (data) return data;
+      this.requestScan([loc.path]); // the index is stale for that file
+    }
+    throw new NotFoundError('block not found');
+  }
+
+  // ---- the loop ----
+
+  private async run(): Promise<void> {
+    const signal = this.abort.signal;
+    while (!signal.aborted) {
+      try {
+        if (this.scanQueue !== null) {
+          const queue = this.scanQueue;
+          this.scanQueue = null;
+          this.setState('scanning');
+          await this.scanner.scan(queue === 'all' ? null : [...queue], signal);
+          this.rules = this.scanner.rules;
+          if (queue === 'all') this.problems = [...this.scanner.problems];
+          if (queue === 'all' || queue.has('.agoraignore')) this.recomputeAll();
+          continue;
+        }
+        const work = this.pullable();
+        if (work.length > 0) {
+          this.setState('syncing');
+          await this.pullBatch(work, signal);
+          continue;
+        }
+        this.setState(this.failures.size > 0 && this.lastError ? 'error' : 'idle');
+        this.progress.reset();
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      } catch (err) {
+        if (err instanceof AbortedError || signal.aborted) break;
+        this.lastError = (err as Error).message;
+        this.deps.logger.error({ err, folderId: this.folderId }, 'folder sync failed; retrying');
+        this.setState('error');
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          this.timers.push(this.deps.clock.setTimeout(resolve, RETRY_MS));
+        });
+      }
+    }
+  }
+
+  /** Needs that can be acted on now, in a safe order: directories first, deletions last. */
+  private pullable(): NeedItem[] {
+    const now = this.deps.clock.now();
+    const connected = new Set(this.deps.connectedPeers().map((p) => p.deviceId));
+    const items = this.view.needList().filter((n) => {
+      const failed = this.failures.get(n.path);
+      if (failed && now - failed.at < RETRY_MS) return false;
+      const w = n.action.winner;
+      if (n.action.kind === 'merge' || w.deleted || w.type === 'dir' || w.size === 0) return true;
+      return [...this.holders(n.path)].some((d) => connected.has(d));
+    });
+    return items.sort((a, b) => rank(a) - rank(b) || order(a, b));
+  }
+
+  private async pullBatch(items: NeedItem[], signal: AbortSignal): Promise<void> {
+    this.progress.plan(items.length, items.reduce((s, n) => s + (n.action.winner.deleted ? 0 : n.action.winner.size), 0));
+    // Directories and deletions go one by one (parents before children); files in parallel.
+    let i = 0;
+    while (i < items.length && !signal.aborted && this.scanQueue === null) {
+      const item = items[i]!;
+      if (rank(item) !== 1) {
+        await this.apply(item, signal);
+        i++;
+        continue;
+      }
+      const group: NeedItem[] = [];
+      while (i < items.length && rank(items[i]!) === 1 && group.length < PARALLEL_FILES) group.push(items[i++]!);
+      await Promise.all(group.map((n) => this.apply(n, signal)));
+    }
+  }
+
+  private async apply(item: NeedItem, signal: AbortSignal): Promise<void> {
+    // The need may have changed while earlier items were applied.
+    const current = this.view.need(item.path);
+    if (!current || current.action.winner !== item.action.winner) return;
+    const { action, path } = item;
+    const winner = action.winner;
+    try {
+      let st: FsStat | null = null;
+      if (action.kind === 'merge') {
+        st = winner.deleted ? null : await this.puller.pullMetadata(winner);
+        this.commitPulled({ ...winner, version: action.version }, st);
+        return;
+      }
+      if (action.kind === 'conflict') {
+        const local = this.tree.get(path)!;
+        const copy = await this.puller.moveToConflict(local);
+        this.tree.set({ ...local, deleted: true }); // in memory only: the file is no longer at `path`
+        this.deps.events.emit('folder.conflict', { folderId: this.folderId, path, copy });
+        this.deps.logger.info({ path, copy }, 'conflict: local version kept as a copy');
+        this.requestScan([copy]);
+      }
+      if (winner.deleted) await this.puller.pullDelete(path);
+      else if (winner.type === 'dir') st = await this.puller.pullDir(winner);
+      else st = await this.puller.pullFile(winner, signal);
+      this.commitPulled(winner, st);
+      this.progress.fileDone();
+      this.deps.events.emit('folder.pulled', { folderId: this.folderId, path, deleted: winner.deleted });
+    } catch (err) {
+      if (err instanceof AbortedError) throw err;
+      if (err instanceof LocalChangeError) {
+        this.requestScan([err.path]);
+        return;
+      }
+      const message = (err as Error).message;
+      this.failures.set(path, { at: this.deps.clock.now(), message });
+      if (err instanceof AgoraError && err.code === 'DISK_FULL') this.lastError = message;
+      this.deps.logger.warn({ path, err: message }, 'could not apply a remote change; will retry');
+    }
+  }
+
+  private commitPulled(winner: FileRecord, st: FsStat | null): void {
+    this.failures.delete(winner.path);
+    const record: LocalFileRecord = {
+      ...winner,
+      sequence: 0,
+      local: st ? { inode: st.inode, statMtimeMs: st.mtimeMs } : { inode: 0, statMtimeMs: 0 },
+    };
+    this.commit([record]);
+  }
+
+  /** Stores own records with fresh sequence numbers, updates the view, tells the peers. */
+  private commit(records: LocalFileRecord[]): void {
+    const { store } = this.deps;
+    store.transaction(() => {
+      let seq = store.index.localSequence(this.folderId);
+      for (const r of records) r.sequence = ++seq;
+      store.index.putLocal(this.folderId, records);
+    });
+    for (const r of records) this.tree.set(r);
+    const peers = store.index.remoteDevices(this.folderId);
+    for (const r of records) this.recompute(r.path, peers);
+    this.deps.announce();
+  }
+
+  // ---- global view ----
+
+  private recompute(path: string, peers: readonly string[]): void {
+    const records = this.deps.store.index.recordsForPath(this.folderId, path, this.deps.selfId);
+    this.view.update(path, this.deps.selfId, records, peers, this.ignored(path));
+  }
+
+  private recomputeAll(): void {
+    this.view.clear();
+    const { store } = this.deps;
+    const peers = store.index.remoteDevices(this.folderId);
+    const byPath = new Map<string, { deviceId: string; record: FileRecord }[]>();
+    const add = (deviceId: string, record: FileRecord) => {
+      const list = byPath.get(record.path);
+      if (list) list.push({ deviceId, record });
+      else byPath.set(record.path, [{ deviceId, record }]);
+    };
+    for (const r of this.tree.values()) add(this.deps.selfId, r);
+    for (const peer of peers) for (const r of store.index.listRemote(this.folderId, peer)) add(peer, r);
+    for (const [path, records] of byPath) this.view.update(path, this.deps.selfId, records, peers, this.ignored(path));
+  }
+
+  private ignored(path: string): boolean {
+    const r = this.tree?.get(path);
+    return this.rules.ignores(path, r?.type === 'dir');
+  }
+
+  /** Peers whose index holds the version of `path` we want. */
+  private holders(path: string): Set<string> {
+    const need = this.view.need(path);
+    const out = new Set<string>();
+    if (!need) return out;
+    for (const { deviceId, record } of this.deps.store.index.recordsForPath(this.folderId, path, this.deps.selfId)) {
+      if (deviceId !== this.deps.selfId && !record.deleted && compareVersions(record.version, need.action.winner.version) === 'equal') out.add(deviceId);
+    }
+    return out;
+  }
+
+  // ---- watcher ----
+
+  private readonly watched = new Set<string>();
+
+  private onWatch(paths: string[]): void {
+    for (const p of paths) this.watched.add(p);
+    this.watchTimer ??= this.deps.clock.setTimeout(() => {
+      this.watchTimer = null;
+      const batch = [...this.watched];
+      this.watched.clear();
+      this.requestScan(batch);
+    }, WATCH_DELAY_MS);
+  }
+
+  private onWatchError(err: Error): void {
+    this.deps.logger.warn({ err: err.message, folderId: this.folderId }, 'file watcher failed; relying on periodic rescans');
+    this.requestScan(null);
+  }
+
+  private setState(state: FolderRunState): void {
+    if (state === this.runState) return;
+    this.runState = state;
+    if (state !== 'error') this.lastError = null;
+    this.deps.events.emit('folder.state', { folderId: this.folderId, state, error: this.lastError });
+  }
+
+  private emitProgress(): void {
+    if (!this.progress.due()) return;
+    const p = this.progress.snapshot();
+    this.deps.events.emit('folder.progress', { folderId: this.folderId, files: p.files, bytes: p.bytes, totalFiles: p.totalFiles, totalBytes: p.totalBytes });
+  }
+}
+
+/** 0: directories to create (shallow first), 1: files, 2: deletions (deep first). */
+function rank(n: NeedItem): number {
+  const w = n.action.winner;
+  if (w.deleted) return 2;
+  return w.type === 'dir' ? 0 : 1;
+}
+
+function order(a: NeedItem, b: NeedItem): number {
+  const da = a.path.split('/').length;
+  const db = b.path.split('/').length;
+  if (rank(a) === 2) return db - da || (a.path < b.path ? -1 : 1);
+  return da - db || (a.path < b.path ? -1 : 1);
+}

@@ -1,0 +1,65 @@
+import type { LocalFileRecord } from '../../protocol/index.js';
+
+/**
+ * This device's own index of one folder, in memory, with a parent → children map so that a
+ * scan can find deleted entries of a directory without walking every record. Loaded once
+ * from the store when the folder starts and kept in step with every commit.
+ */
+export class LocalTree {
+  private readonly records = new Map<string, LocalFileRecord>();
+  private readonly children = new Map<string, Set<string>>();
+
+  constructor(records: Iterable<LocalFileRecord>) {
+    for (const r of records) this.set(r);
+  }
+
+  get(path: string): LocalFileRecord | undefined {
+    return this.records.get(path);
+  }
+
+  set(record: LocalFileRecord): void {
+    const had = this.records.get(record.path);
+    this.records.set(record.path, record);
+    const parent = parentPath(record.path);
+    if (record.deleted) {
+      this.children.get(parent)?.delete(record.path);
+    } else if (!had || had.deleted) {
+      let set = this.children.get(parent);
+      if (!set) this.children.set(parent, (set = new Set()));
+      set.add(record.path);
+    }
+  }
+
+  liveChildren(dir: string): string[] {
+    return [...(this.children.get(dir) ?? [])];
+  }
+
+  /** `path` (if live) and every live record below it; '' = the whole folder. */
+  livePathsUnder(path: string): string[] {
+    const out: string[] = [];
+    const self = this.records.get(path);
+    if (path !== '' && self && !self.deleted) out.push(path);
+    const stack = [path];
+    while (stack.length > 0) {
+      const dir = stack.pop()!;
+      for (const child of this.children.get(dir) ?? []) {
+        out.push(child);
+        stack.push(child);
+      }
+    }
+    return out;
+  }
+
+  values(): IterableIterator<LocalFileRecord> {
+    return this.records.values();
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+}
+
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}

@@ -1,0 +1,232 @@
+import { NotFoundError } from '../../errors/index.js';
+import type { Clock } from '../../ports/clock.js';
+import type { Logger } from '../../ports/logger.js';
+import type { PeerConnection } from '../../ports/network.js';
+import type { FolderRecord, Store } from '../../ports/store.js';
+import type { BlockRequest, FileRecord, FolderOffer, IndexUpdate } from '../../protocol/index.js';
+import type { EventBus } from '../events.js';
+import type { SpaceState } from '../spaces/space-state.js';
+import { mayRead, mayWrite } from './access.js';
+import type { FolderSync } from './folder-sync.js';
+import { recordProblem } from './record-check.js';
+import { SyncChannel, type SyncChannelHandler } from './sync-channel.js';
+
+export interface RunningFolder {
+  record: FolderRecord;
+  sync: FolderSync;
+}
+
+export interface FolderHost {
+  running(folderId: string): RunningFolder | undefined;
+  runningInSpace(spaceId: string): RunningFolder[];
+  spaceState(spaceId: string): SpaceState;
+}
+
+/** What one channel knows of one shared folder. */
+interface SharedFolder {
+  /** Our sequence the peer has (everything up to it was sent). */
+  sentSequence: number;
+  /** The peer said it sent its whole index. */
+  upToDate: boolean;
+}
+
+const RECORDS_PER_MESSAGE = 1000;
+/** Keeps an index message near 1 MiB when files have many blocks. */
+const BLOCKS_PER_MESSAGE = 24_000;
+const ZERO_INDEX = '0'.repeat(32);
+
+/**
+ * The sync protocol with every connected peer: one SyncChannel per peer and space, folder
+ * offers limited to what the peer may read, incremental index exchange both ways, and
+ * block serving. Records from peers are checked before they reach the index.
+ */
+export class PeerSync implements SyncChannelHandler {
+  private readonly channels = new Map<string, Map<string, SyncChannel>>();
+  private readonly shared = new Map<SyncChannel, Map<string, SharedFolder>>();
+  /** The peer's latest offers, kept so that a folder we start later can pick them up. */
+  private readonly peerOffers = new Map<SyncChannel, FolderOffer[]>();
+  private announceQueued = new Set<string>();
+
+  constructor(
+    private readonly deps: { host: FolderHost; store: Store; clock: Clock; logger: Logger; events: EventBus; selfId: string },
+  ) {}
+
+  /** Opens channels for the spaces this connection shares, closes the others. */
+  attach(conn: PeerConnection, spaceIds: readonly string[]): void {
+    let perSpace = this.channels.get(conn.remoteId);
+    if (perSpace && [...perSpace.values()].some((c) => c.conn !== conn)) {
+      for (const c of perSpace.values()) c.close();
+      perSpace = undefined;
+    }
+    if (!perSpace) this.channels.set(conn.remoteId, (perSpace = new Map()));
+    for (const [spaceId, ch] of perSpace) if (!spaceIds.includes(spaceId)) ch.close();
+    for (const spaceId of spaceIds) {
+      if (perSpace.has(spaceId)) continue;
+      const ch = new SyncChannel(conn, spaceId, this, this.deps.clock, this.deps.logger);
+      perSpace.set(spaceId, ch);
+    }
+  }
+
+  /** The folders of a space changed (added, paused, access): tell every peer of the space. */
+  refreshOffers(spaceId: string): void {
+    for (const perSpace of this.channels.values()) {
+      const ch = perSpace.get(spaceId);
+      if (!ch?.opened) continue;
+      ch.sendOffers();
+      // Our folders changed: the peer's offers may now match folders we did not run before.
+      this.onOffers(ch, this.peerOffers.get(ch) ?? []);
+    }
+  }
+
+  /** Open channels that share this folder. */
+  channelsFor(folderId: string): SyncChannel[] {
+    const out: SyncChannel[] = [];
+    for (const [ch, folders] of this.shared) if (ch.opened && folders.has(folderId)) out.push(ch);
+    return out;
+  }
+
+  connectedPeers(folderId: string): { deviceId: string; upToDate: boolean }[] {
+    const out: { deviceId: string; upToDate: boolean }[] = [];
+    for (const [ch, folders] of this.shared) {
+      const f = folders.get(folderId);
+      if (ch.opened && f) out.push({ deviceId: ch.peerId, upToDate: f.upToDate });
+    }
+    return out;
+  }
+
+  /** Our index of the folder changed: send the new records (coalesced within one tick). */
+  announce(folderId: string): void {
+    if (this.announceQueued.has(folderId)) return;
+    this.announceQueued.add(folderId);
+    queueMicrotask(() => {
+      this.announceQueued.delete(folderId);
+      for (const ch of this.channelsFor(folderId)) this.sendIndex(ch, folderId);
+    });
+  }
+
+  // ---- SyncChannelHandler ----
+
+  offers(peerId: string, spaceId: string): FolderOffer[] {
+    const state = this.deps.host.spaceState(spaceId);
+    return this.deps.host
+      .runningInSpace(spaceId)
+      .filter((f) => mayRead(state, f.record.folderId, peerId))
+      .map((f) => {
+        const have = this.deps.store.index.remoteState(f.record.folderId, peerId);
+        return {
+          folderId: f.record.folderId,
+          indexId: f.record.indexId,
+          maxSequence: this.deps.store.index.localSequence(f.record.folderId),
+          haveIndexId: have?.indexId ?? ZERO_INDEX,
+          haveSequence: have?.maxSequence ?? 0,
+        };
+      });
+  }
+
+  onOffers(channel: SyncChannel, offers: FolderOffer[]): void {
+    this.peerOffers.set(channel, offers);
+    const state = this.deps.host.spaceState(channel.spaceId);
+    const previous = this.shared.get(channel) ?? new Map<string, SharedFolder>();
+    const next = new Map<string, SharedFolder>();
+    for (const offer of offers) {
+      const folder = this.deps.host.running(offer.folderId);
+      if (!folder || folder.record.spaceId !== channel.spaceId || !mayRead(state, offer.folderId, channel.peerId)) continue;
+      const known = this.deps.store.index.remoteState(offer.folderId, channel.peerId);
+      if (known && known.indexId !== offer.indexId) {
+        // The peer's index was reset: what we hold of it no longer means anything.
+        this.deps.store.index.dropRemote(offer.folderId, channel.peerId);
+        folder.sync.remoteReset();
+      }
+      const resume = offer.haveIndexId === folder.record.indexId ? offer.haveSequence : 0;
+      const old = previous.get(offer.folderId);
+      next.set(offer.folderId, { sentSequence: old ? old.sentSequence : resume, upToDate: old?.upToDate ?? false });
+    }
+    this.shared.set(channel, next);
+    for (const folderId of next.keys()) {
+      if (previous.has(folderId)) continue;
+      this.sendIndex(channel, folderId, true);
+      this.deps.host.running(folderId)?.sync.kick();
+    }
+  }
+
+  onIndex(channel: SyncChannel, update: IndexUpdate): void {
+    const shared = this.shared.get(channel)?.get(update.folderId);
+    const folder = this.deps.host.running(update.folderId);
+    if (!shared || !folder) return;
+    const state = this.deps.host.spaceState(channel.spaceId);
+    const peer = channel.peerId;
+    const known = this.deps.store.index.remoteState(update.folderId, peer);
+    if (known && known.indexId !== update.indexId) {
+      this.deps.store.index.dropRemote(update.folderId, peer);
+      folder.sync.remoteReset();
+    }
+    const accepted: FileRecord[] = [];
+    let lastSeq = known && known.indexId === update.indexId ? known.maxSequence : 0;
+    for (const r of update.records) {
+      const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null) ?? this.authorProblem(state, update.folderId, r);
+      if (problem) {
+        this.deps.logger.warn({ peer: peer.slice(0, 12), folderId: update.folderId, path: r.path.slice(0, 200), problem }, 'ignored an index record from a peer');
+        continue;
+      }
+      lastSeq = r.sequence;
+      accepted.push(r);
+    }
+    if (accepted.length > 0 || !known) {
+      this.deps.store.index.putRemote(update.folderId, peer, update.indexId, accepted);
+      folder.sync.remoteChanged(accepted.map((r) => r.path));
+    }
+    if (update.upToDate) {
+      shared.upToDate = true;
+      folder.sync.kick();
+    }
+  }
+
+  async serveBlock(channel: SyncChannel, req: BlockRequest, signal: AbortSignal): Promise<Buffer> {
+    const folder = this.deps.host.running(req.folderId);
+    if (!folder || !this.shared.get(channel)?.has(req.folderId)) throw new NotFoundError('folder not shared with this peer');
+    if (!mayRead(this.deps.host.spaceState(channel.spaceId), req.folderId, channel.peerId)) throw new NotFoundError('folder not shared with this peer');
+    return folder.sync.readBlock(req.hash, req.size, { path: req.path, offset: req.offset }, signal);
+  }
+
+  onClose(channel: SyncChannel): void {
+    const folders = this.shared.get(channel);
+    this.shared.delete(channel);
+    this.peerOffers.delete(channel);
+    const perSpace = this.channels.get(channel.peerId);
+    if (perSpace?.get(channel.spaceId) === channel) perSpace.delete(channel.spaceId);
+    if (perSpace?.size === 0) this.channels.delete(channel.peerId);
+    for (const folderId of folders?.keys() ?? []) this.deps.host.running(folderId)?.sync.kick();
+  }
+
+  /** A change is accepted only if its author may write the folder (checked again on every node). */
+  private authorProblem(state: SpaceState, folderId: string, r: FileRecord): string | null {
+    return mayWrite(state, folderId, r.modifiedBy) ? null : 'its author may not write this folder';
+  }
+
+  private sendIndex(channel: SyncChannel, folderId: string, always = false): void {
+    const shared = this.shared.get(channel)?.get(folderId);
+    const folder = this.deps.host.running(folderId);
+    if (!shared || !folder || !channel.opened) return;
+    const indexId = folder.record.indexId;
+    let sent = false;
+    let complete = false;
+    for (;;) {
+      const records = this.deps.store.index.localSince(folderId, shared.sentSequence, RECORDS_PER_MESSAGE);
+      if (records.length === 0) break;
+      let blocks = 0;
+      let cut = 0;
+      while (cut < records.length && (cut === 0 || blocks + records[cut]!.blocks.length <= BLOCKS_PER_MESSAGE)) {
+        blocks += records[cut]!.blocks.length;
+        cut++;
+      }
+      const batch = records.slice(0, cut);
+      shared.sentSequence = batch[batch.length - 1]!.sequence;
+      const more = cut < records.length || records.length === RECORDS_PER_MESSAGE;
+      channel.sendIndex({ folderId, indexId, records: batch, upToDate: !more });
+      sent = true;
+      complete = !more;
+      if (!more) break;
+    }
+    if ((sent && !complete) || (!sent && always)) channel.sendIndex({ folderId, indexId, records: [], upToDate: true });
+  }
+}

@@ -1,0 +1,232 @@
+import { AgoraError, FsError, throwIfAborted } from '../../errors/index.js';
+import type { FolderFs, FsStat, WriteHandle } from '../../ports/fs.js';
+import type { BlockLocation } from '../../ports/store.js';
+import type { BlockRef, FileRecord, LocalFileRecord } from '../../protocol/index.js';
+import { blockHash } from './chunking/hash-file.js';
+import { conflictName, tempNameFor } from './names/index.js';
+import { archiveVersion } from './versions.js';
+import { versionKey } from './version-vector.js';
+import { parentPath } from './local-tree.js';
+
+/** The file on disk is not what the index says: a local change the scanner has not seen yet. */
+export class LocalChangeError extends AgoraError {
+  constructor(readonly path: string) {
+    super('CONFLICT', `${path} changed on this device while a remote version was arriving; the local change is kept`);
+    this.name = 'LocalChangeError';
+  }
+}
+
+export interface PullerDeps {
+  fs: FolderFs;
+  now(): number;
+  /** The current own record of a path. */
+  localRecord(path: string): LocalFileRecord | undefined;
+  findLocalBlocks(hashes: readonly Buffer[]): Map<string, BlockLocation>;
+  fetchBlock(block: BlockRef, hint: { path: string; offset: number }, signal?: AbortSignal): Promise<Buffer>;
+  onBytes?(bytes: number): void;
+}
+
+/** Blocks fetched at once for one file: enough to keep a fast link busy, bounded memory. */
+const PARALLEL_BLOCKS = 16;
+
+/**
+ * Applies one remote version to disk, never losing anything: file content is assembled in a
+ * temp file next to the target (blocks re-used from local files where possible, the rest
+ * fetched and verified), fsynced, and renamed over the target only if the target is still
+ * what the index says; the replaced or deleted file is kept as a version first.
+ */
+export class Puller {
+  constructor(private readonly deps: PullerDeps) {}
+
+  /** Writes `winner` (a file) to disk. Returns the stat of the new file. */
+  async pullFile(winner: FileRecord, signal?: AbortSignal): Promise<FsStat> {
+    const { fs } = this.deps;
+    const path = winner.path;
+    await this.ensureParent(path);
+    const temp = tempNameFor(path, versionKey(winner.version));
+    await this.checkSpace(temp, winner.size);
+    const handle = await fs.openWrite(temp);
+    try {
+      await this.fill(handle, winner, signal);
+      await handle.truncate(winner.size);
+      await handle.sync();
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      if (err instanceof FsError && err.code === 'DISK_FULL') await fs.unlink(temp).catch(() => undefined);
+      throw err;
+    }
+    await handle.close();
+    await fs.chmod(temp, fileMode(winner));
+    await fs.setMtime(temp, winner.mtimeMs);
+    await this.assertUnchanged(path);
+    const existing = await fs.lstat(path);
+    if (existing?.type === 'file') await archiveVersion(fs, path, this.deps.now(), 'keep');
+    else if (existing?.type === 'dir') await this.removeDir(path);
+    await fs.rename(temp, path);
+    await fs.syncDir(parentPath(path));
+    const st = await fs.lstat(path);
+    if (!st) throw new FsError('FS', `${path} vanished right after it was written`);
+    return st;
+  }
+
+  /** Makes `winner` (a directory) exist. */
+  async pullDir(winner: FileRecord): Promise<FsStat> {
+    const { fs } = this.deps;
+    const existing = await fs.lstat(winner.path);
+    if (existing && existing.type !== 'dir') {
+      await this.assertUnchanged(winner.path);
+      await archiveVersion(fs, winner.path, this.deps.now(), 'move');
+    }
+    await fs.mkdir(winner.path);
+    const st = await fs.lstat(winner.path);
+    if (!st) throw new FsError('FS', `${winner.path} could not be created`);
+    return st;
+  }
+
+  /** Applies a deletion: the file is kept as a version, an empty directory removed. */
+  async pullDelete(path: string): Promise<void> {
+    const { fs } = this.deps;
+    const existing = await fs.lstat(path);
+    if (!existing) return;
+    await this.assertUnchanged(path);
+    if (existing.type === 'dir') await this.removeDir(path);
+    else await archiveVersion(fs, path, this.deps.now(), 'move');
+  }
+
+  /** Takes the winner's mtime and mode for bytes we already have. */
+  async pullMetadata(winner: FileRecord): Promise<FsStat> {
+    const { fs } = this.deps;
+    await this.assertUnchanged(winner.path);
+    if (winner.type === 'file') {
+      await fs.chmod(winner.path, fileMode(winner));
+      await fs.setMtime(winner.path, winner.mtimeMs);
+    }
+    const st = await fs.lstat(winner.path);
+    if (!st) throw new LocalChangeError(winner.path);
+    return st;
+  }
+
+  /** Our losing version of `local.path` moves aside to its conflict name (which then syncs as a file of its own). */
+  async moveToConflict(local: FileRecord): Promise<string> {
+    await this.assertUnchanged(local.path);
+    const target = conflictName(local.path, local.mtimeMs, local.modifiedBy);
+    if (await this.deps.fs.lstat(target)) {
+      await archiveVersion(this.deps.fs, target, this.deps.now(), 'move');
+    }
+    await this.deps.fs.rename(local.path, target);
+    return target;
+  }
+
+  /** Throws LocalChangeError unless the disk still matches this device's record of `path`. */
+  async assertUnchanged(path: string): Promise<void> {
+    const st = await this.deps.fs.lstat(path);
+    const rec = this.deps.localRecord(path);
+    if (!rec || rec.deleted) {
+      if (st) throw new LocalChangeError(path);
+      return;
+    }
+    if (!st) throw new LocalChangeError(path);
+    if (rec.type === 'dir') {
+      if (st.type !== 'dir') throw new LocalChangeError(path);
+      return;
+    }
+    if (st.type !== 'file' || st.size !== rec.size || st.mtimeMs !== rec.local.statMtimeMs || st.inode !== rec.local.inode) {
+      throw new LocalChangeError(path);
+    }
+  }
+
+  private async fill(handle: WriteHandle, winner: FileRecord, signal?: AbortSignal): Promise<void> {
+    const have = await this.alreadyWritten(handle, winner.blocks);
+    const offsets: number[] = [];
+    let offset = 0;
+    for (const b of winner.blocks) {
+      offsets.push(offset);
+      offset += b.size;
+    }
+    const missing = winner.blocks.map((_, i) => i).filter((i) => !have.has(i));
+    const local = this.deps.findLocalBlocks(missing.map((i) => winner.blocks[i]!.hash));
+    let next = 0;
+    const worker = async () => {
+      while (next < missing.length) {
+        throwIfAborted(signal);
+        const i = missing[next++]!;
+        const block = winner.blocks[i]!;
+        const data =
+          (await this.readLocal(local.get(block.hash.toString('hex')), block)) ??
+          (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
+        await handle.write(data, offsets[i]!);
+        this.deps.onBytes?.(data.byteLength);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, missing.length) }, worker));
+  }
+
+  /** Blocks a previous, interrupted attempt already wrote into the temp file (checked by hash). */
+  private async alreadyWritten(handle: WriteHandle, blocks: readonly BlockRef[]): Promise<Set<number>> {
+    const have = new Set<number>();
+    const st = await handle.stat();
+    if (st.size === 0) return have;
+    let offset = 0;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i]!;
+      if (offset + b.size > st.size) break;
+      const buf = Buffer.allocUnsafe(b.size);
+      const n = await handle.read(buf, 0, b.size, offset);
+      if (n === b.size && blockHash(buf).equals(b.hash)) have.add(i);
+      offset += b.size;
+    }
+    return have;
+  }
+
+  /** A block from one of our own files, if it is still there with the right bytes. */
+  private async readLocal(loc: BlockLocation | undefined, block: BlockRef): Promise<Buffer | null> {
+    if (!loc || loc.size !== block.size) return null;
+    try {
+      const handle = await this.deps.fs.openRead(loc.path);
+      try {
+        const buf = Buffer.allocUnsafe(block.size);
+        const n = await handle.read(buf, 0, block.size, loc.offset);
+        return n === block.size && blockHash(buf).equals(block.hash) ? buf : null;
+      } finally {
+        await handle.close();
+      }
+    } catch {
+      return null; // moved or changed since it was indexed: fetch it instead
+    }
+  }
+
+  private async ensureParent(path: string): Promise<void> {
+    const parent = parentPath(path);
+    if (parent === '') return;
+    const st = await this.deps.fs.lstat(parent);
+    if (st?.type === 'dir') return;
+    if (st) throw new LocalChangeError(parent);
+    await this.deps.fs.mkdir(parent);
+  }
+
+  private async checkSpace(temp: string, size: number): Promise<void> {
+    const existing = (await this.deps.fs.lstat(temp))?.size ?? 0;
+    const needed = size - existing;
+    if (needed <= 0) return;
+    const available = await this.deps.fs.availableBytes();
+    if (available < needed + 16 * 1024 * 1024) {
+      throw new FsError('DISK_FULL', `Not enough disk space for ${temp.slice(temp.lastIndexOf('/') + 1)}: ${needed} bytes needed, ${available} available. Free some space; syncing resumes by itself.`);
+    }
+  }
+
+  private async removeDir(path: string): Promise<void> {
+    try {
+      await this.deps.fs.rmdir(path);
+    } catch (err) {
+      if (err instanceof FsError && err.code === 'NOT_EMPTY') {
+        throw new LocalChangeError(path); // it holds files the index does not know: keep them
+      }
+      throw err;
+    }
+  }
+}
+
+/** Only the executable bit travels: other permission bits stay this system's defaults. */
+function fileMode(record: FileRecord): number {
+  return record.mode & 0o100 ? 0o755 : 0o644;
+}

@@ -1,0 +1,283 @@
+import { AbortedError, AgoraError, throwIfAborted } from '../../errors/index.js';
+import type { FolderFs, FsStat } from '../../ports/fs.js';
+import type { Logger } from '../../ports/logger.js';
+import type { LocalFileRecord } from '../../protocol/index.js';
+import { hashFile } from './chunking/hash-file.js';
+import { IgnoreRules, isTempName, validateRelativePath } from './names/index.js';
+import { bumpVersion } from './version-vector.js';
+
+/** A path the scanner skipped, and why (shown in folder status and the log). */
+export interface ScanProblem {
+  path: string;
+  message: string;
+}
+
+export interface ScanProgress {
+  filesHashed: number;
+  bytesHashed: number;
+}
+
+export interface ScanDeps {
+  fs: FolderFs;
+  selfId: string;
+  logger: Logger;
+  /** The current own record of a path (from the index or from this scan's earlier batches). */
+  localRecord(path: string): LocalFileRecord | undefined;
+  /** Own records that are not deleted: `path` itself and everything below it ('' = all). */
+  livePathsUnder(path: string): string[];
+  /** Own records that are not deleted directly inside directory `dir`. */
+  liveChildren(dir: string): string[];
+  /** Takes changed records (the caller assigns sequences and stores them). Called in batches. */
+  commit(records: LocalFileRecord[]): void;
+  onProgress?(progress: ScanProgress): void;
+}
+
+const IGNORE_FILE = '.agoraignore';
+const BATCH_RECORDS = 1000;
+/** Commit a batch at least this often while hashing big files, so peers can start pulling. */
+const BATCH_BYTES = 64 * 1024 * 1024;
+const STAT_CONCURRENCY = 64;
+
+/**
+ * Finds what changed on disk since the index was last updated and records it as new versions
+ * of this device. Trusts size + mtime + inode + mode: only files whose stat changed are
+ * re-hashed. Never follows symlinks; skips ignored, temporary and invalid names (reported).
+ */
+export class Scanner {
+  rules = IgnoreRules.parse('');
+  private pending: LocalFileRecord[] = [];
+  private pendingBytes = 0;
+  readonly problems: ScanProblem[] = [];
+  private progress: ScanProgress = { filesHashed: 0, bytesHashed: 0 };
+
+  constructor(private readonly deps: ScanDeps) {}
+
+  /** Scans `paths` (each with its subtree), or the whole folder when none are given. */
+  async scan(paths: readonly string[] | null, signal?: AbortSignal): Promise<void> {
+    this.problems.length = 0;
+    await this.loadRules();
+    const roots = paths === null ? [''] : minimalRoots(paths);
+    for (const root of roots) {
+      throwIfAborted(signal);
+      await this.scanPath(root, signal);
+    }
+    this.flush();
+  }
+
+  private async loadRules(): Promise<void> {
+    try {
+      const st = await this.deps.fs.lstat(IGNORE_FILE);
+      if (st?.type !== 'file' || st.size > 1024 * 1024) {
+        this.rules = IgnoreRules.parse('');
+        return;
+      }
+      const handle = await this.deps.fs.openRead(IGNORE_FILE);
+      try {
+        const buf = Buffer.alloc(st.size);
+        let got = 0;
+        while (got < st.size) {
+          const n = await handle.read(buf, got, st.size - got, got);
+          if (n === 0) break;
+          got += n;
+        }
+        this.rules = IgnoreRules.parse(buf.subarray(0, got).toString('utf8'));
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'could not read .agoraignore; ignoring nothing but the defaults');
+      this.rules = IgnoreRules.parse('');
+    }
+  }
+
+  private skip(path: string, isDir: boolean): boolean {
+    if (path === '') return false;
+    const base = path.slice(path.lastIndexOf('/') + 1);
+    return isTempName(base) || this.rules.ignores(path, isDir);
+  }
+
+  private async scanPath(path: string, signal?: AbortSignal): Promise<void> {
+    if (path !== '') {
+      const st = await this.deps.fs.lstat(path);
+      if (st === null) return this.markDeletedUnder(path);
+      if (this.skip(path, st.type === 'dir')) return;
+      if (st.type !== 'dir') {
+        await this.checkEntry(path, st, signal);
+        // A directory that became a file: everything that was under it is gone.
+        this.markDeletedUnder(path, true);
+        return;
+      }
+      await this.checkEntry(path, st, signal);
+    }
+    await this.walk(path, signal);
+  }
+
+  private async walk(dir: string, signal?: AbortSignal): Promise<void> {
+    throwIfAborted(signal);
+    let entries;
+    try {
+      entries = await this.deps.fs.readdir(dir);
+    } catch (err) {
+      this.problem(dir || '.', `cannot list the directory: ${(err as Error).message}`);
+      return;
+    }
+    const seen = new Set<string>();
+    const children: { path: string; type: string }[] = [];
+    for (const e of entries) {
+      const raw = dir === '' ? e.name : `${dir}/${e.name}`;
+      let path: string;
+      try {
+        path = validateRelativePath(raw);
+      } catch (err) {
+        if (!(dir === '' && e.name === '.agora')) this.problem(raw, (err as Error).message);
+        continue;
+      }
+      if (this.skip(path, e.type === 'dir')) continue;
+      children.push({ path, type: e.type });
+    }
+    // stat in parallel: on a big tree this is what a rescan mostly waits for.
+    const stats: (FsStat | null)[] = new Array(children.length);
+    for (let i = 0; i < children.length; i += STAT_CONCURRENCY) {
+      const slice = children.slice(i, i + STAT_CONCURRENCY);
+      const got = await Promise.all(slice.map((c) => this.deps.fs.lstat(c.path).catch(() => null)));
+      got.forEach((st, k) => (stats[i + k] = st));
+    }
+    const subdirs: string[] = [];
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i]!;
+      const st = stats[i];
+      if (!st) continue;
+      if (st.type === 'symlink' || st.type === 'other') {
+        this.problem(child.path, st.type === 'symlink' ? 'symbolic links are not synced' : 'special files are not synced');
+        continue;
+      }
+      seen.add(child.path);
+      await this.checkEntry(child.path, st, signal);
+      if (st.type === 'dir') subdirs.push(child.path);
+    }
+    // Own records directly in this directory that are no longer on disk were deleted.
+    for (const path of this.deps.liveChildren(dir)) {
+      if (!seen.has(path)) this.markDeletedUnder(path);
+    }
+    for (const sub of subdirs) await this.walk(sub, signal);
+  }
+
+  private async checkEntry(path: string, st: FsStat, signal?: AbortSignal): Promise<void> {
+    const rec = this.deps.localRecord(path);
+    const type = st.type === 'dir' ? 'dir' : 'file';
+    const mode = st.mode & 0o777;
+    if (rec && !rec.deleted && rec.type === type) {
+      if (type === 'dir') return;
+      if (rec.size === st.size && rec.local.statMtimeMs === st.mtimeMs && rec.local.inode === st.inode && (rec.mode & 0o100) === (mode & 0o100)) {
+        return;
+      }
+    }
+    let blocks: LocalFileRecord['blocks'] = [];
+    let size = 0;
+    if (type === 'file') {
+      try {
+        blocks = await this.hash(path, st, signal);
+      } catch (err) {
+        if (err instanceof AbortedError) throw err;
+        // Changed while being read, vanished, or unreadable: the next scan looks again.
+        this.problem(path, (err as Error).message);
+        return;
+      }
+      size = st.size;
+    }
+    const mtimeMs = Math.floor(st.mtimeMs);
+    // Same bytes, mode and mtime: only stat details changed (our own write, a copy-back): no new version.
+    if (rec && !rec.deleted && rec.type === type && rec.size === size && rec.mtimeMs === mtimeMs && (rec.mode & 0o100) === (mode & 0o100) && sameBlocks(rec.blocks, blocks)) {
+      this.add({ ...rec, local: { inode: st.inode, statMtimeMs: st.mtimeMs } }, 0);
+      return;
+    }
+    this.add(
+      {
+        path,
+        type,
+        size,
+        mtimeMs,
+        mode,
+        deleted: false,
+        version: bumpVersion(rec?.version ?? [], this.deps.selfId),
+        modifiedBy: this.deps.selfId,
+        sequence: 0,
+        blocks,
+        local: { inode: st.inode, statMtimeMs: st.mtimeMs },
+      },
+      size,
+    );
+  }
+
+  private async hash(path: string, st: FsStat, signal?: AbortSignal): Promise<LocalFileRecord['blocks']> {
+    const handle = await this.deps.fs.openRead(path);
+    try {
+      const blocks = await hashFile(handle, st.size, signal);
+      const after = await handle.stat();
+      if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
+        throw new AgoraError('CONFLICT', `${path} changed while it was being read; it will be scanned again`);
+      }
+      this.progress = { filesHashed: this.progress.filesHashed + 1, bytesHashed: this.progress.bytesHashed + st.size };
+      this.deps.onProgress?.(this.progress);
+      return blocks;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Tombstones for `path` and everything under it that the index still has. */
+  private markDeletedUnder(path: string, onlyBelow = false): void {
+    const paths = this.deps.livePathsUnder(path).filter((p) => (onlyBelow ? p !== path : true));
+    for (const p of paths) {
+      const rec = this.deps.localRecord(p);
+      if (!rec || rec.deleted) continue;
+      this.add(
+        {
+          ...rec,
+          size: 0,
+          deleted: true,
+          blocks: [],
+          version: bumpVersion(rec.version, this.deps.selfId),
+          modifiedBy: this.deps.selfId,
+          local: { inode: 0, statMtimeMs: 0 },
+        },
+        0,
+      );
+    }
+  }
+
+  private add(record: LocalFileRecord, bytes: number): void {
+    this.pending.push(record);
+    this.pendingBytes += bytes;
+    if (this.pending.length >= BATCH_RECORDS || this.pendingBytes >= BATCH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.deps.commit(batch);
+  }
+
+  private problem(path: string, message: string): void {
+    if (this.problems.length < 1000) this.problems.push({ path, message });
+    this.deps.logger.debug({ path, reason: message }, 'scan skipped a path');
+  }
+}
+
+function sameBlocks(a: readonly { hash: Buffer; size: number }[], b: readonly { hash: Buffer; size: number }[]): boolean {
+  return a.length === b.length && a.every((blk, i) => blk.size === b[i]!.size && blk.hash.equals(b[i]!.hash));
+}
+
+/** Drops paths that lie under another path of the list (their scan covers them). */
+function minimalRoots(paths: readonly string[]): string[] {
+  const sorted = [...new Set(paths)].sort();
+  const out: string[] = [];
+  for (const p of sorted) {
+    const last = out[out.length - 1];
+    if (last !== undefined && (last === '' || p.startsWith(last + '/'))) continue;
+    out.push(p);
+  }
+  return out.includes('') ? [''] : out;
+}

@@ -1,0 +1,286 @@
+import { AgoraError, BadRequestError, NotFoundError } from '../../errors/index.js';
+import type { Clock } from '../../ports/clock.js';
+import type { FsPort, WatcherPort } from '../../ports/fs.js';
+import type { Logger } from '../../ports/logger.js';
+import type { PeerConnection } from '../../ports/network.js';
+import type { FolderRecord, FolderSyncState, Store } from '../../ports/store.js';
+import { folderName } from '../../protocol/index.js';
+import { randomHex } from '../crypto.js';
+import type { EventBus } from '../events.js';
+import type { SpaceService } from '../spaces/space-service.js';
+import { mayRead } from './access.js';
+import { BlockFetcher } from './block-fetcher.js';
+import { conflictCopy, listVersions, restoreVersion, type ConflictCopy, type FileVersion } from './folder-files.js';
+import { FolderSync } from './folder-sync.js';
+import { PeerSync, type FolderHost, type RunningFolder } from './peer-sync.js';
+
+export interface SyncServiceDeps {
+  store: Store;
+  fs: FsPort;
+  watcher: WatcherPort | null;
+  spaces: SpaceService;
+  clock: Clock;
+  logger: Logger;
+  events: EventBus;
+  /** Full rescan period; the watcher covers the time in between. */
+  rescanIntervalMs?: number;
+}
+
+const DEFAULT_RESCAN_MS = 60 * 60 * 1000;
+
+/**
+ * All shared folders of this device: which folders of which spaces it syncs and where,
+ * starting and stopping each folder's sync, and the peer protocol that feeds them. The
+ * space log says which folders exist; this device decides where they live and whether
+ * it syncs them.
+ */
+export class SyncService implements FolderHost {
+  private readonly folders = new Map<string, RunningFolder>();
+  private readonly starting = new Map<string, Promise<void>>();
+  readonly peerSync: PeerSync;
+  private readonly fetcher: BlockFetcher;
+  private readonly selfId: string;
+  private stopped = false;
+
+  constructor(private readonly deps: SyncServiceDeps) {
+    this.selfId = deps.spaces.selfId;
+    this.peerSync = new PeerSync({ host: this, store: deps.store, clock: deps.clock, logger: deps.logger, events: deps.events, selfId: this.selfId });
+    this.fetcher = new BlockFetcher({
+      channels: (folderId) => this.peerSync.channelsFor(folderId),
+      onBadBlock: (r) => {
+        deps.logger.warn({ peer: r.peerId.slice(0, 12), folderId: r.folderId, path: r.path, offset: r.offset }, 'peer sent a corrupt block; fetching it elsewhere');
+        deps.events.emit('sync.badBlock', { folderId: r.folderId, deviceId: r.peerId, path: r.path });
+      },
+      logger: deps.logger,
+    });
+  }
+
+  async start(): Promise<void> {
+    this.deps.events.on('space.changed', ({ spaceId }) => void this.reconcile(spaceId));
+    await Promise.all(this.deps.spaces.list().map((s) => this.reconcile(s.spaceId)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await Promise.allSettled([...this.starting.values()]);
+    await Promise.all([...this.folders.values()].map((f) => f.sync.stop()));
+    this.folders.clear();
+  }
+
+  /** The peer manager calls this for every member connection and whenever shared spaces change. */
+  attach(conn: PeerConnection, spaceIds: readonly string[]): void {
+    this.peerSync.attach(conn, spaceIds);
+  }
+
+  // ---- FolderHost ----
+
+  running(folderId: string): RunningFolder | undefined {
+    return this.folders.get(folderId);
+  }
+
+  runningInSpace(spaceId: string): RunningFolder[] {
+    return [...this.folders.values()].filter((f) => f.record.spaceId === spaceId);
+  }
+
+  spaceState(spaceId: string) {
+    return this.deps.spaces.state(spaceId);
+  }
+
+  // ---- what users do ----
+
+  /** Shares the directory `path` as a new folder of the space. */
+  async addFolder(spaceRef: string, path: string, name?: string): Promise<FolderRecord> {
+    const space = this.deps.spaces.resolve(spaceRef);
+    const folderNameValue = name ?? basename(path);
+    const parsed = folderName.safeParse(folderNameValue);
+    if (!parsed.success) throw new BadRequestError(`"${folderNameValue}" cannot be a folder name: ${parsed.error.issues[0]?.message ?? 'invalid'}. Pick another with --name.`);
+    if (this.deps.store.folders.list().some((f) => samePath(f.path, path) && f.state !== 'stopped')) {
+      throw new AgoraError('CONFLICT', `${path} is already shared. See: agora folder list`);
+    }
+    await this.deps.fs.folder(path, { create: true });
+    const record: FolderRecord = {
+      folderId: randomHex(32),
+      spaceId: space.spaceId,
+      name: parsed.data,
+      path,
+      state: 'syncing',
+      indexId: randomHex(16),
+      createdAt: this.deps.clock.now(),
+    };
+    this.deps.store.folders.put(record);
+    try {
+      this.deps.spaces.append(space.spaceId, { type: 'folder.add', folder: record.folderId, name: record.name });
+    } catch (err) {
+      this.deps.store.folders.delete(record.folderId);
+      throw err;
+    }
+    await this.reconcile(space.spaceId);
+    this.deps.events.emit('folder.added', { folderId: record.folderId, spaceId: space.spaceId });
+    return record;
+  }
+
+  list(spaceRef?: string): FolderRecord[] {
+    const spaceId = spaceRef === undefined ? undefined : this.deps.spaces.resolve(spaceRef).spaceId;
+    return this.deps.store.folders.list(spaceId);
+  }
+
+  /** A folder by id, id prefix, or "Space/Folder". */
+  resolve(ref: string): FolderRecord {
+    const all = this.deps.store.folders.list();
+    const exact = all.find((f) => f.folderId === ref);
+    if (exact) return exact;
+    const slash = ref.lastIndexOf('/');
+    let matches: FolderRecord[] = [];
+    if (slash > 0) {
+      const spaceRef = ref.slice(0, slash);
+      const name = ref.slice(slash + 1);
+      const space = this.deps.spaces.resolve(spaceRef);
+      matches = all.filter((f) => f.spaceId === space.spaceId && f.name === name);
+    } else if (ref.length >= 6) {
+      matches = all.filter((f) => f.folderId.startsWith(ref.toLowerCase()));
+    }
+    if (matches.length === 0) matches = all.filter((f) => f.name === ref);
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length === 0) throw new NotFoundError(`No folder "${ref}" on this device. See the folders with: agora folder list`);
+    throw new AgoraError('AMBIGUOUS', `Several folders match "${ref}"; name it as Space/Folder or by its id (agora folder list).`);
+  }
+
+  sync(folderId: string): FolderSync | undefined {
+    return this.folders.get(folderId)?.sync;
+  }
+
+  async setState(ref: string, state: FolderSyncState): Promise<FolderRecord> {
+    const record = this.resolve(ref);
+    this.deps.store.folders.put({ ...record, state });
+    await this.reconcile(record.spaceId);
+    return this.resolve(record.folderId);
+  }
+
+  /** Everything `agora folder status` shows; a folder that is not running says why. */
+  status(ref: string) {
+    const record = this.resolve(ref);
+    const running = this.folders.get(record.folderId);
+    if (running) return { folder: record, ...running.sync.status() };
+    const counts = this.deps.store.index.localCounts(record.folderId);
+    return {
+      folder: record,
+      state: record.state === 'syncing' ? ('error' as const) : ('paused' as const),
+      error: record.state === 'syncing' ? `The folder could not be started; check that ${record.path} exists and is writable (see node.log).` : null,
+      localFiles: counts.files,
+      localBytes: counts.bytes,
+      globalFiles: counts.files,
+      globalBytes: counts.bytes,
+      needFiles: 0,
+      needBytes: 0,
+      conflicts: 0,
+      peers: [],
+      problems: [],
+      progress: null,
+    };
+  }
+
+  /** Conflict copies in the folders of one space, or of all. */
+  conflicts(spaceRef?: string): (ConflictCopy & { folderId: string; spaceId: string; folder: string })[] {
+    const out: (ConflictCopy & { folderId: string; spaceId: string; folder: string })[] = [];
+    for (const record of this.list(spaceRef)) {
+      const sync = this.folders.get(record.folderId)?.sync;
+      for (const path of sync?.conflictPaths() ?? []) {
+        const c = conflictCopy(path);
+        if (c) out.push({ ...c, folderId: record.folderId, spaceId: record.spaceId, folder: record.name });
+      }
+    }
+    return out;
+  }
+
+  async versions(ref: string, path: string): Promise<FileVersion[]> {
+    const record = this.resolve(ref);
+    return listVersions(await this.deps.fs.folder(record.path), path);
+  }
+
+  async restore(ref: string, path: string, versionId: string): Promise<void> {
+    const record = this.resolve(ref);
+    await restoreVersion(await this.deps.fs.folder(record.path), path, versionId, this.deps.clock.now());
+    this.folders.get(record.folderId)?.sync.requestScan([path]);
+  }
+
+  rescan(ref: string): void {
+    const record = this.resolve(ref);
+    this.folders.get(record.folderId)?.sync.requestScan(null);
+  }
+
+  // ---- keeping running folders in step with the log and local choices ----
+
+  private async reconcile(spaceId: string): Promise<void> {
+    if (this.stopped || !this.deps.spaces.has(spaceId)) return;
+    const space = this.deps.spaces.list().find((s) => s.spaceId === spaceId)!;
+    const state = this.deps.spaces.state(spaceId);
+    const wanted = new Set<string>();
+    for (const f of state.activeFolders()) {
+      if (!mayRead(state, f.folderId, this.selfId)) continue;
+      let record = this.deps.store.folders.get(f.folderId);
+      if (!record) {
+        // A folder someone else added: it appears under the space's directory.
+        record = { folderId: f.folderId, spaceId, name: f.name, path: joinPath(space.dir, f.name), state: 'syncing', indexId: randomHex(16), createdAt: this.deps.clock.now() };
+        this.deps.store.folders.put(record);
+        this.deps.logger.info({ folder: f.name, path: record.path }, 'new shared folder');
+        this.deps.events.emit('folder.added', { folderId: f.folderId, spaceId });
+      }
+      if (record.state === 'syncing') wanted.add(f.folderId);
+    }
+    const stops: Promise<void>[] = [];
+    for (const [folderId, running] of this.folders) {
+      if (running.record.spaceId !== spaceId || wanted.has(folderId)) continue;
+      this.folders.delete(folderId);
+      stops.push(running.sync.stop());
+    }
+    await Promise.all(stops);
+    await Promise.all([...wanted].filter((id) => !this.folders.has(id)).map((id) => this.startFolder(id)));
+    this.peerSync.refreshOffers(spaceId);
+  }
+
+  private startFolder(folderId: string): Promise<void> {
+    const pending = this.starting.get(folderId);
+    if (pending) return pending;
+    const run = (async () => {
+      const record = this.deps.store.folders.get(folderId)!;
+      try {
+        const fs = await this.deps.fs.folder(record.path, { create: true });
+        if (this.stopped || this.folders.has(folderId)) return;
+        const sync = new FolderSync({
+          folder: record,
+          fs,
+          watcher: this.deps.watcher,
+          store: this.deps.store,
+          clock: this.deps.clock,
+          logger: this.deps.logger.child({ folder: record.name }),
+          events: this.deps.events,
+          selfId: this.selfId,
+          fetcher: this.fetcher,
+          connectedPeers: () => this.peerSync.connectedPeers(folderId),
+          announce: () => this.peerSync.announce(folderId),
+          rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
+        });
+        this.folders.set(folderId, { record, sync });
+        sync.start();
+      } catch (err) {
+        this.deps.logger.error({ err, folderId, path: record.path }, 'could not start syncing a folder');
+      }
+    })().finally(() => this.starting.delete(folderId));
+    this.starting.set(folderId, run);
+    return run;
+  }
+}
+
+function basename(path: string): string {
+  const parts = path.split(/[\\/]+/).filter((p) => p !== '');
+  return parts[parts.length - 1] ?? '';
+}
+
+function joinPath(dir: string, name: string): string {
+  return dir.endsWith('/') || dir.endsWith('\\') ? dir + name : `${dir}/${name}`;
+}
+
+function samePath(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/[\\/]+$/, '');
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,59 @@
+/**
+ * The sync index model shared by the wire, the store and the core: one record per path per
+ * device, as Syncthing's BEP does it. A device only ever announces its own records; peers keep
+ * the latest record they heard from each device, and the "global" version of a path is the one
+ * no other record's version vector dominates.
+ */
+
+/** Directories and regular files are synced; symlinks and special files are skipped and reported. */
+export type FileType = 'file' | 'dir';
+
+/** One content-defined chunk: its SHA-256 and length. Offsets follow from the order. */
+export interface BlockRef {
+  /** 32 bytes. */
+  hash: Buffer;
+  size: number;
+}
+
+/** One device's counter in a version vector. */
+export interface VersionCounter {
+  /** Device id (hex of the Ed25519 public key). */
+  device: string;
+  value: number;
+}
+
+/** Sorted by device id, no zero values, each device once. */
+export type VersionVector = VersionCounter[];
+
+export interface FileRecord {
+  /** Folder-relative, '/'-separated, NFC, validated by core/sync/names (never '..', never absolute). */
+  path: string;
+  type: FileType;
+  /** Bytes; 0 for directories and deleted entries. */
+  size: number;
+  /** Modification time the file carries (ms since epoch, integer). */
+  mtimeMs: number;
+  /** Permission bits (0o777 mask). Receivers apply only the executable bit. */
+  mode: number;
+  /** A tombstone: the path was deleted at this version. */
+  deleted: boolean;
+  version: VersionVector;
+  /** Device that made this version (the one whose counter was bumped last). */
+  modifiedBy: string;
+  /** Position in the announcing device's index for this folder; strictly increasing per device. */
+  sequence: number;
+  /** Content of a file, in order; empty for directories, empty files and tombstones. */
+  blocks: BlockRef[];
+}
+
+/** What this device alone knows about its own copy, to notice changes without re-hashing. */
+export interface LocalFileInfo {
+  inode: number;
+  /** mtime as stat() reported it at the last scan or apply (ms, may be fractional). */
+  statMtimeMs: number;
+}
+
+/** A record of this device's own index: the announced part plus what stat() said. */
+export interface LocalFileRecord extends FileRecord {
+  local: LocalFileInfo;
+}

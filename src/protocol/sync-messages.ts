@@ -1,0 +1,144 @@
+import c, { type Encoder } from 'compact-encoding';
+import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
+import type { BlockRef, FileRecord, FileType, VersionCounter } from './file-record.js';
+
+/**
+ * Wire messages of the sync channel `agora/sync/1` (one per connection and space; its id is
+ * the space id). Index exchange is incremental as in Syncthing's BEP: each side says, per
+ * folder, which index id and sequence of the other side it already has, and the other side
+ * sends only newer records. Blocks are requested by hash and verified by the requester.
+ */
+export const SYNC_PROTOCOL = 'agora/sync/1';
+
+/** Limits every decoder enforces. */
+export const SYNC_LIMITS = {
+  /** Longest folder-relative path in UTF-8 bytes. */
+  pathBytes: 4096,
+  /** Blocks of one file record: 1 TiB at the smallest average chunk size is far below this. */
+  blocksPerFile: 8 * 1024 * 1024,
+  /** Devices in one version vector. */
+  versionCounters: 1024,
+  /** Records in one index message; senders keep messages below ~1 MiB as well. */
+  recordsPerMessage: 4096,
+  /** Folders offered in one hello. */
+  folders: 1024,
+  /** Largest block (FastCDC max chunk size), and so largest block response. */
+  blockBytes: 1024 * 1024,
+} as const;
+
+const hex32 = hexFixed(32);
+const hex16 = hexFixed(16);
+
+const fileType: Encoder<FileType> = {
+  preencode: (state, v) => c.uint8.preencode(state, v === 'dir' ? 1 : 0),
+  encode: (state, v) => c.uint8.encode(state, v === 'dir' ? 1 : 0),
+  decode(state) {
+    const n = c.uint8.decode(state);
+    if (n > 1) throw new DecodeError(`unknown file type ${n}`);
+    return n === 1 ? 'dir' : 'file';
+  },
+};
+
+export const blockRef = struct<BlockRef>({ hash: fixedBuffer(32), size: c.uint });
+
+export const versionCounter = struct<VersionCounter>({ device: hex32, value: c.uint });
+
+export const fileRecord = struct<FileRecord>({
+  path: boundedString(SYNC_LIMITS.pathBytes),
+  type: fileType,
+  size: c.uint,
+  mtimeMs: c.int,
+  mode: c.uint,
+  deleted: c.bool,
+  version: boundedArray(versionCounter, SYNC_LIMITS.versionCounters),
+  modifiedBy: hex32,
+  sequence: c.uint,
+  blocks: boundedArray(blockRef, SYNC_LIMITS.blocksPerFile),
+});
+
+/** One folder as one side offers it in the hello (only folders the other side may read). */
+export interface FolderOffer {
+  folderId: string;
+  /** The sender's index id of this folder and its current highest sequence. */
+  indexId: string;
+  maxSequence: number;
+  /** What the sender already holds of the receiver's index (zeros/0 when nothing). */
+  haveIndexId: string;
+  haveSequence: number;
+}
+export const folderOffer = struct<FolderOffer>({
+  folderId: hex32,
+  indexId: hex16,
+  maxSequence: c.uint,
+  haveIndexId: hex16,
+  haveSequence: c.uint,
+});
+
+export interface SyncHello {
+  folders: FolderOffer[];
+}
+export const syncHello = struct<SyncHello>({ folders: boundedArray(folderOffer, SYNC_LIMITS.folders) });
+
+/** Sent again whenever the set of shared folders changes. */
+export const folderOffers = syncHello;
+
+export interface IndexUpdate {
+  folderId: string;
+  indexId: string;
+  records: FileRecord[];
+  /** True when the sender has now sent everything up to its current sequence. */
+  upToDate: boolean;
+}
+export const indexUpdate = struct<IndexUpdate>({
+  folderId: hex32,
+  indexId: hex16,
+  records: boundedArray(fileRecord, SYNC_LIMITS.recordsPerMessage),
+  upToDate: c.bool,
+});
+
+export interface BlockRequest {
+  /** Chosen by the requester, unique among its outstanding requests on this channel. */
+  requestId: number;
+  folderId: string;
+  hash: Buffer;
+  size: number;
+  /** Where the requester expects it (a hint: the responder may find it elsewhere by hash). */
+  path: string;
+  offset: number;
+}
+export const blockRequest = struct<BlockRequest>({
+  requestId: c.uint,
+  folderId: hex32,
+  hash: fixedBuffer(32),
+  size: c.uint,
+  path: boundedString(SYNC_LIMITS.pathBytes),
+  offset: c.uint,
+});
+
+export interface BlockResponse {
+  requestId: number;
+  data: Buffer;
+}
+export const blockResponse = struct<BlockResponse>({
+  requestId: c.uint,
+  data: boundedBuffer(SYNC_LIMITS.blockBytes),
+});
+
+export type BlockErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BUSY' | 'ERROR';
+export interface BlockError {
+  requestId: number;
+  code: BlockErrorCode;
+}
+const blockErrorCodes: readonly BlockErrorCode[] = ['NOT_FOUND', 'FORBIDDEN', 'BUSY', 'ERROR'];
+export const blockError = struct<BlockError>({
+  requestId: c.uint,
+  code: {
+    preencode: (state, v) => c.uint8.preencode(state, blockErrorCodes.indexOf(v)),
+    encode: (state, v) => c.uint8.encode(state, blockErrorCodes.indexOf(v)),
+    decode(state) {
+      const code = blockErrorCodes[c.uint8.decode(state)];
+      if (code === undefined) throw new DecodeError('unknown block error code');
+      return code;
+    },
+  },
+});

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import {
+  CHUNK_LIMITS,
+  ChunkBoundaryFinder,
+  MASK_LARGE,
+  MASK_SMALL,
+  chunkLengths,
+  gearTable,
+} from '../../src/core/sync/chunking/fastcdc.js';
+import { FileChangedError, SLICE_BYTES, blockHash, hashBuffer, hashFile } from '../../src/core/sync/chunking/hash-file.js';
+import { AbortedError } from '../../src/errors/index.js';
+import type { FsStat, ReadHandle } from '../../src/ports/fs.js';
+import type { BlockRef } from '../../src/protocol/file-record.js';
+
+const MiB = 1024 * 1024;
+const { min: MIN, avg: AVG, max: MAX } = CHUNK_LIMITS;
+
+/** Deterministic bytes from xorshift32 (Marsaglia), so vectors are reproducible anywhere. */
+function prng(length: number, seed: number): Buffer {
+  const words = new Uint32Array(Math.ceil(length / 4));
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < words.length; i++) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    words[i] = s >>> 0;
+  }
+  // Little-endian on every platform Node runs on in practice; the vector test would catch otherwise.
+  return Buffer.from(words.buffer, 0, length);
+}
+
+function cutsOf(lengths: number[]): number[] {
+  let offset = 0;
+  return lengths.map((n) => (offset += n));
+}
+
+/** A ReadHandle over a Buffer that returns at most `maxRead` bytes per call (short reads). */
+function bufferHandle(data: Buffer, maxRead = Infinity): ReadHandle & { reads: number } {
+  const handle = {
+    reads: 0,
+    async read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+      handle.reads++;
+      const n = Math.max(0, Math.min(length, maxRead, data.length - position));
+      data.copy(buffer, offset, position, position + n);
+      return n;
+    },
+    async stat(): Promise<FsStat> {
+      return { type: 'file', size: data.length, mtimeMs: 0, mode: 0o644, inode: 1 };
+    },
+    async close(): Promise<void> {},
+  };
+  return handle;
+}
+
+const hex = (blocks: BlockRef[]) => blocks.map((b) => b.hash.toString('hex'));
+
+describe('FastCDC parameters (part of the protocol)', () => {
+  it('keeps the limits, masks and gear table frozen', () => {
+    expect(CHUNK_LIMITS).toEqual({ min: 32768, avg: 131072, max: 524288 });
+    expect(MASK_SMALL >>> 0).toBe(0xffffe000);
+    expect(MASK_LARGE >>> 0).toBe(0xfffe0000);
+    const table = gearTable();
+    expect(table.length).toBe(256);
+    expect([table[0], table[1], table[255]].map((v) => v!.toString(16).padStart(8, '0'))).toEqual(GEAR_SAMPLES);
+    const bytes = Buffer.alloc(1024);
+    table.forEach((v, i) => bytes.writeUInt32BE(v, i * 4));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(GEAR_DIGEST);
+  });
+
+  it('cuts a seeded 4 MiB buffer at the known offsets', () => {
+    const data = prng(4 * MiB, 0x5eed);
+    const lengths = chunkLengths(data);
+    expect(cutsOf(lengths)).toEqual(VECTOR_CUTS);
+    const blocks = hashBuffer(data);
+    const all = Buffer.concat(blocks.map((b) => b.hash));
+    expect(createHash('sha256').update(all).digest('hex')).toBe(VECTOR_DIGEST);
+  });
+});
+
+describe('chunk boundaries', () => {
+  it('is deterministic', () => {
+    const a = hashBuffer(prng(3 * MiB, 7));
+    const b = hashBuffer(prng(3 * MiB, 7));
+    expect(hex(a)).toEqual(hex(b));
+    expect(a.map((x) => x.size)).toEqual(b.map((x) => x.size));
+  });
+
+  it('respects min and max, and averages near AVG on random data', () => {
+    const data = prng(64 * MiB, 42);
+    const lengths = chunkLengths(data);
+    expect(lengths.reduce((s, n) => s + n, 0)).toBe(data.length);
+    for (const n of lengths.slice(0, -1)) {
+      expect(n).toBeGreaterThanOrEqual(MIN);
+      expect(n).toBeLessThanOrEqual(MAX);
+    }
+    const mean = data.length / lengths.length;
+    expect(mean).toBeGreaterThan(AVG * 0.7);
+    expect(mean).toBeLessThan(AVG * 1.3);
+  });
+
+  it('cuts data without entropy at MAX', () => {
+    const lengths = chunkLengths(Buffer.alloc(2 * MiB + 5));
+    expect(lengths).toEqual([MAX, MAX, MAX, MAX, 5]);
+  });
+
+  it('gives the same boundaries whatever the slice sizes of the stream', () => {
+    const data = prng(5 * MiB, 99);
+    const expected = cutsOf(chunkLengths(data));
+    for (const sizes of [[1], [7, 1, 3], [4096], [MIN - 1, 1], [AVG + 1], [MAX, 13], [1_000_003]]) {
+      const finder = new ChunkBoundaryFinder();
+      const cuts: number[] = [];
+      let offset = 0;
+      // Tiny slices over the whole 5 MiB are slow; use them for the first 1.2 MiB only.
+      for (let k = 0; offset < data.length; k++) {
+        const size = offset < 1.2 * MiB ? sizes[k % sizes.length]! : 1_000_000;
+        const end = Math.min(data.length, offset + size);
+        cuts.push(...finder.push(data.subarray(offset, end)));
+        offset = end;
+      }
+      const tail = finder.end();
+      if (tail !== null) cuts.push(tail);
+      expect(cuts).toEqual(expected);
+    }
+  });
+
+  it('changes at most 2 blocks when 1 byte is inserted at the start of 16 MiB', () => {
+    const data = prng(16 * MiB, 1234);
+    const before = hashBuffer(data);
+    const after = hashBuffer(Buffer.concat([Buffer.of(0xab), data]));
+    const known = new Set(hex(before));
+    const fresh = hex(after).filter((h) => !known.has(h));
+    expect(before.length).toBeGreaterThan(80);
+    expect(fresh.length).toBeLessThanOrEqual(2);
+  });
+
+  it('changes only the last block(s) on append', () => {
+    const data = prng(8 * MiB + 12345, 555);
+    const before = hex(hashBuffer(data));
+    const after = hex(hashBuffer(Buffer.concat([data, prng(300_000, 556)])));
+    expect(after.slice(0, before.length - 1)).toEqual(before.slice(0, -1));
+  });
+
+  it('handles empty and small inputs', () => {
+    expect(hashBuffer(Buffer.alloc(0))).toEqual([]);
+    expect(chunkLengths(Buffer.alloc(0))).toEqual([]);
+    const small = prng(MIN - 1, 3);
+    expect(hashBuffer(small)).toEqual([{ hash: blockHash(small), size: MIN - 1 }]);
+    const exact = prng(MIN, 4);
+    expect(hashBuffer(exact)).toEqual([{ hash: blockHash(exact), size: MIN }]);
+    expect(blockHash(Buffer.from('abc')).toString('hex')).toBe(
+      'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
+  });
+});
+
+describe('hashFile', () => {
+  it('equals hashBuffer, with whole and short reads', async () => {
+    for (const size of [0, 1, MIN - 1, MIN + 1, SLICE_BYTES, SLICE_BYTES + 1, 2 * SLICE_BYTES + 777_777]) {
+      const data = prng(size, size + 1);
+      const expected = hashBuffer(data);
+      expect(await hashFile(bufferHandle(data), size)).toEqual(expected);
+      expect(await hashFile(bufferHandle(data, 65_537), size)).toEqual(expected);
+    }
+  });
+
+  it('reads large slices, not the whole file', async () => {
+    const data = prng(3 * SLICE_BYTES + 5, 8);
+    const handle = bufferHandle(data);
+    await hashFile(handle, data.length);
+    expect(handle.reads).toBe(5); // four slices and the probe past the end
+  });
+
+  it('reports a file that is shorter or longer than expected', async () => {
+    const data = prng(SLICE_BYTES + 100, 9);
+    await expect(hashFile(bufferHandle(data), data.length + 1)).rejects.toBeInstanceOf(FileChangedError);
+    await expect(hashFile(bufferHandle(data), data.length - 1)).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(hashFile(bufferHandle(data.subarray(0, 10)), 0)).rejects.toBeInstanceOf(FileChangedError);
+  });
+
+  it('stops when the signal fires', async () => {
+    const data = prng(3 * SLICE_BYTES, 10);
+    const controller = new AbortController();
+    const handle = bufferHandle(data);
+    const read = handle.read;
+    handle.read = async (...args) => {
+      controller.abort();
+      return read(...args);
+    };
+    await expect(hashFile(handle, data.length, controller.signal)).rejects.toBeInstanceOf(AbortedError);
+    expect(handle.reads).toBe(1);
+    await expect(hashFile(bufferHandle(data), data.length, AbortSignal.abort())).rejects.toBeInstanceOf(AbortedError);
+  });
+});
+
+// Frozen values: if one of these changes, every node would cut differently (a protocol break).
+// Cross-checked against a separate byte-at-a-time implementation of the rule in fastcdc.ts.
+const GEAR_SAMPLES = ['89ae5d66', '9b319972', '7ddda0f9'];
+const GEAR_DIGEST = 'c6cdbcee5e49d573ce1ca0379666f076d2ca6a262e11c31c1cbaec5c2abd8552';
+const VECTOR_CUTS = [
+  142600, 276868, 399874, 547926, 689821, 842814, 1011184, 1145478, 1309277, 1466667, 1610098,
+  1750987, 1837498, 2014271, 2147091, 2337962, 2497795, 2664267, 2751934, 2909081, 3010469,
+  3170834, 3322123, 3520515, 3678303, 3820850, 4002905, 4135926, 4194304,
+];
+const VECTOR_DIGEST = 'a112ea5a3a3dbe8cba4a24aea6559f7af9b81e4727be6547a69862f222c93ad3';
