@@ -53,6 +53,14 @@ const folderStatusSchema = {
         etaSeconds: { type: ['number', 'null'] },
       },
     },
+    transfer: {
+      type: ['object', 'null'],
+      properties: { fetchedBytes: { type: 'integer' }, reusedBytes: { type: 'integer' } },
+    },
+    badPeers: {
+      type: 'array',
+      items: { type: 'object', properties: { deviceId: { type: 'string' }, blocks: { type: 'integer' } } },
+    },
   },
 } as const;
 

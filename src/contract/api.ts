@@ -132,6 +132,10 @@ export interface FolderStatus extends Folder {
   problems: FolderProblem[];
   /** The batch under way (all zeros between batches); null when the folder is not running. */
   progress: FolderProgress | null;
+  /** Since the node started: bytes fetched from peers, and bytes re-used locally (other files, interrupted transfers). */
+  transfer: { fetchedBytes: number; reusedBytes: number } | null;
+  /** Peers that sent blocks with a wrong hash (they are then avoided). */
+  badPeers: { deviceId: string; blocks: number }[];
 }
 
 /** A conflict copy: the losing version of `original`, kept next to it. */

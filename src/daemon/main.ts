@@ -89,7 +89,15 @@ async function run(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   try {
-    node = await openNode({ home, listen: hostPort(values.listen!, '--listen'), bootstrap, mdns: !values['no-mdns'], logger });
+    node = await openNode({
+      home,
+      listen: hostPort(values.listen!, '--listen'),
+      bootstrap,
+      mdns: !values['no-mdns'],
+      logger,
+      // Fault injection for the end-to-end tests only (a peer that serves corrupt blocks).
+      corruptServedBlocks: process.env.AGORA_TEST_CORRUPT_BLOCKS === '1',
+    });
     server = await startApiServer({ node, host: '127.0.0.1', port: api.port, token: apiToken(), logger, requestStop: () => void stop() });
   } catch (err) {
     rmSync(paths.pid, { force: true });

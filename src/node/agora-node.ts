@@ -28,6 +28,8 @@ export interface NodeDeps {
   /** null: no watcher, periodic rescans only. */
   watcher: WatcherPort | null;
   rescanIntervalMs?: number;
+  /** Fault injection for end-to-end tests (AGORA_TEST_CORRUPT_BLOCKS=1): serve corrupt blocks. */
+  corruptServedBlocks?: boolean;
 }
 
 export interface SpaceSummary {
@@ -76,6 +78,7 @@ export class AgoraNode {
       logger,
       events: this.events,
       rescanIntervalMs: deps.rescanIntervalMs,
+      corruptServedBlocks: deps.corruptServedBlocks,
     });
     this.peers.addProtocol(this.sync);
   }

@@ -26,6 +26,8 @@ export interface NodeConfig {
   logger: PinoLogger;
   /** false: no file watcher (periodic rescans only). */
   watch?: boolean;
+  /** Test-only fault injection: this node serves blocks with a flipped byte. */
+  corruptServedBlocks?: boolean;
 }
 
 /** Builds a real node: SQLite in the home, the swarm network, the system clock. */
@@ -45,6 +47,7 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
       saveName: (name) => saveName(config.home, identity, name),
       fs: new NodeFs(),
       watcher: config.watch === false ? null : new ParcelWatcher(),
+      corruptServedBlocks: config.corruptServedBlocks,
     });
     await node.start(signal);
     return node;

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,9 +22,13 @@ export class AgoraHome {
     this.home = mkdtempSync(join(tmpdir(), `agora-e2e-${label}-`));
   }
 
+  /** Extra environment for the node this home starts (fault injection in tests). */
+  env: Record<string, string> = {};
+
   run(...args: string[]): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [bin, '--home', this.home, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      const options = { timeout: 120_000, env: { ...process.env, ...this.env } };
+      execFile(process.execPath, [bin, '--home', this.home, ...args], options, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
         resolve({ code, stdout, stderr });
       });
@@ -40,6 +44,11 @@ export class AgoraHome {
 
   start(): Promise<Record<string, unknown>> {
     return this.json('start', '--detach', '--listen', '127.0.0.1:0', '--api', '127.0.0.1:0', '--no-dht');
+  }
+
+  /** The pid of the running node, from the file it keeps in its home. */
+  pid(): number {
+    return (JSON.parse(readFileSync(join(this.home, 'api.json'), 'utf8')) as { pid: number }).pid;
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,7 @@
 import { ManualClock } from '../../src/adapters/clock/manual-clock.js';
 import { MemoryFs, MemoryWatcher } from '../../src/adapters/fs-memory/index.js';
-import { MemoryNetworkHub } from '../../src/adapters/network-memory/index.js';
+import { onTestFailed } from 'vitest';
+import { MemoryNetworkHub, MessageScheduler } from '../../src/adapters/network-memory/index.js';
 import { createMemoryStore } from '../../src/adapters/store-memory/index.js';
 import { generateKeyPair } from '../../src/core/crypto.js';
 import { AgoraNode } from '../../src/node/agora-node.js';
@@ -9,9 +10,23 @@ import { waitFor } from '../helpers/wait.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
-/** Several nodes in one process over the memory network, on one manual clock. */
+/** AGORA_SIM_SEED replays a run; otherwise a fresh seed, printed when the test fails. */
+function simulationSeed(): number {
+  const fromEnv = process.env.AGORA_SIM_SEED;
+  const seed = fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : MessageScheduler.randomSeed();
+  onTestFailed(() => {
+    process.stderr.write(`simulation seed ${seed} (replay with AGORA_SIM_SEED=${seed})\n`);
+  });
+  return seed;
+}
+
+/**
+ * Several nodes in one process over the memory network, on one manual clock. A seeded
+ * scheduler interleaves the messages of all connections in a random order (each
+ * connection's own order kept, as on TCP); the seed is printed when a test fails.
+ */
 export class Simulation {
-  readonly hub = new MemoryNetworkHub();
+  readonly hub = new MemoryNetworkHub({ scheduler: new MessageScheduler({ seed: simulationSeed(), maxBatch: 4 }) });
   readonly clock = new ManualClock();
   readonly nodes: AgoraNode[] = [];
   /** Each node's disk. */

@@ -104,6 +104,8 @@ const status = (s: Partial<FolderStatus>): FolderStatus => ({
   peers: [],
   problems: [],
   progress: null,
+  transfer: null,
+  badPeers: [],
   ...s,
 });
 

@@ -10,6 +10,7 @@ import { createInviteRepo } from './invites.js';
 import { createLogRepo } from './log.js';
 import { migrate } from './migrations.js';
 import { createPeerRepo } from './peers.js';
+import { readPragma, setPragma } from './pragma.js';
 import { createSettingsRepo } from './settings.js';
 import { createSpaceRepo } from './spaces.js';
 
@@ -34,15 +35,15 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     if (onDisk) createPrivate(file);
     db = new Database(file);
     // Before the first statement that takes a lock, so a held lock waits instead of failing at once.
-    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
+    setPragma(db, `busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     if (onDisk) {
-      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      const mode = readPragma(db, 'journal_mode = WAL');
       if (mode !== 'wal') {
         throw new AgoraError('STORE', `The database ${file} could not be switched to WAL mode (got ${String(mode)}). Is it on a network or read-only file system?`);
       }
     }
-    db.pragma('synchronous = NORMAL');
-    db.pragma('foreign_keys = ON');
+    setPragma(db, 'synchronous = NORMAL');
+    setPragma(db, 'foreign_keys = ON');
     migrate(db, file, logger);
     const store = assemble(db, file);
     logger?.debug({ file }, 'store opened');

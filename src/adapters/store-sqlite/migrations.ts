@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { AgoraError } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
+import { readPragma, setPragma } from './pragma.js';
 
 /**
  * Schema history. A migration, once released, is never edited: a database in the field may already
@@ -157,7 +158,7 @@ export const schemaVersion = migrations.length;
 export function migrate(db: Database.Database, file: string, logger?: Logger, list: readonly Migration[] = migrations): void {
   checkOrder(list);
   const known = list.length;
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const current = readPragma(db, 'user_version') as number;
   if (current > known) {
     throw new AgoraError(
       'STORE',
@@ -171,7 +172,7 @@ export function migrate(db: Database.Database, file: string, logger?: Logger, li
     db.transaction(() => {
       m.up(db);
       // user_version lives in the file header, so it commits or rolls back with the migration.
-      db.pragma(`user_version = ${m.version}`);
+      setPragma(db, `user_version = ${m.version}`);
     })();
     logger?.info({ file, version: m.version, migration: m.name }, 'store migrated');
   }

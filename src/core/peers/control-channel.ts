@@ -29,6 +29,7 @@ export class ControlChannel {
   private timer: TimerHandle | null = null;
   private nonce = 0;
   private readonly sent = new Map<number, number>();
+  private isOpen = false;
 
   constructor(
     private readonly conn: PeerConnection,
@@ -41,6 +42,8 @@ export class ControlChannel {
       protocol: PROTOCOLS.control,
       handshake: controlHello,
       onopen: (remote) => {
+        // protomux marks the channel opened only after onopen returns; sends from onHello must go out.
+        this.isOpen = true;
         this.heard();
         events.onHello(remote);
         this.tick();
@@ -86,15 +89,15 @@ export class ControlChannel {
   }
 
   get opened(): boolean {
-    return this.channel.opened;
+    return this.isOpen && !this.channel.closed;
   }
 
   sendUpdate(hello: ControlHello): void {
-    if (this.channel.opened) this.update.send(hello);
+    if (this.opened) this.update.send(hello);
   }
 
   sendAddressBook(entries: AddressBookEntry[]): void {
-    if (this.channel.opened && entries.length > 0) this.book.send(entries.slice(0, 256));
+    if (this.opened && entries.length > 0) this.book.send(entries.slice(0, 256));
   }
 
   close(): void {

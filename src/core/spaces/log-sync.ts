@@ -14,6 +14,7 @@ export class LogSyncChannel {
   private readonly heads: Message<string[]>;
   private readonly want: Message<string[]>;
   private readonly entries: Message<SignedEntry[]>;
+  private isOpen = false;
 
   constructor(
     private readonly conn: PeerConnection,
@@ -26,7 +27,13 @@ export class LogSyncChannel {
       protocol: PROTOCOLS.log,
       id: Buffer.from(spaceId, 'hex'),
       handshake: logHandshake,
-      onopen: (hs) => this.onHeads(hs.heads),
+      onopen: (hs) => {
+        // protomux marks the channel opened only after onopen returns.
+        this.isOpen = true;
+        this.onHeads(hs.heads);
+        // Entries added between creating the channel and the peer opening it were not announced.
+        this.announce();
+      },
       onclose: () => onClose(),
     });
     if (!channel) throw new Error('log channel already open');
@@ -38,7 +45,7 @@ export class LogSyncChannel {
   }
 
   announce(): void {
-    if (this.channel.opened) this.heads.send(this.spaces.heads(this.spaceId));
+    if (this.isOpen && !this.channel.closed) this.heads.send(this.spaces.heads(this.spaceId));
   }
 
   close(): void {

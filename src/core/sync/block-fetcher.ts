@@ -24,18 +24,28 @@ export class BlockNotAvailableError extends AgoraError {
  * (those known to hold the wanted version first, least busy first), verifies each block's
  * SHA-256 before handing it out, and on a wrong block or an error asks the next peer.
  */
+/** After a wrong block, a peer is not asked again for this long (other peers are). */
+const DISTRUST_MS = 10 * 60_000;
+
 export class BlockFetcher {
   private readonly inFlight = new Map<SyncChannel, number>();
-  bytesReceived = 0;
+  /** Peers that sent wrong blocks: until when they are skipped, and how many they sent. */
+  private readonly distrusted = new Map<string, { until: number; count: number }>();
 
   constructor(
     private readonly deps: {
       /** Open channels of peers that share this folder with us. */
       channels(folderId: string): SyncChannel[];
       onBadBlock(report: BadBlockReport): void;
+      now(): number;
       logger: Logger;
     },
   ) {}
+
+  /** Peers that sent wrong blocks since this node started, with how many. */
+  badPeers(): { deviceId: string; blocks: number }[] {
+    return [...this.distrusted].map(([deviceId, d]) => ({ deviceId, blocks: d.count }));
+  }
 
   async fetch(
     folderId: string,
@@ -62,10 +72,11 @@ export class BlockFetcher {
         this.release(channel);
       }
       if (data.byteLength !== block.size || !blockHash(data).equals(block.hash)) {
+        const d = this.distrusted.get(channel.peerId);
+        this.distrusted.set(channel.peerId, { until: this.deps.now() + DISTRUST_MS, count: (d?.count ?? 0) + 1 });
         this.deps.onBadBlock({ peerId: channel.peerId, folderId, path: hint.path, offset: hint.offset });
         continue;
       }
-      this.bytesReceived += data.byteLength;
       return data;
     }
   }
@@ -75,6 +86,7 @@ export class BlockFetcher {
     let bestScore = Infinity;
     for (const ch of this.deps.channels(folderId)) {
       if (tried.has(ch) || !ch.opened) continue;
+      if ((this.distrusted.get(ch.peerId)?.until ?? 0) > this.deps.now()) continue;
       // Peers known to hold the version come first; among equals, the least busy.
       const score = (preferred.has(ch.peerId) ? 0 : 1_000_000) + (this.inFlight.get(ch) ?? 0);
       if (score < bestScore) {

@@ -14,6 +14,7 @@ import { LocalChangeError, Puller } from './puller.js';
 import { Scanner, type ScanProblem } from './scanner.js';
 import { compareVersions } from './version-vector.js';
 import { ProgressMeter } from './progress.js';
+import { ReadHandleCache } from './handle-cache.js';
 
 export type FolderRunState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused';
 
@@ -62,11 +63,17 @@ export class FolderSync {
   private readonly failures = new Map<string, { at: number; message: string }>();
   readonly progress: ProgressMeter;
   private rules = IgnoreRules.parse('');
+  /** Peers holding the version being pulled, per path, worked out once per file rather than per block. */
+  private readonly holdersOf = new Map<string, Set<string>>();
+  private readonly handles: ReadHandleCache;
+  /** Since this node started: bytes fetched from peers, and bytes re-used from local files or an interrupted transfer. */
+  private readonly transfer = { fetchedBytes: 0, reusedBytes: 0 };
   problems: ScanProblem[] = [];
 
   constructor(private readonly deps: FolderSyncDeps) {
     this.folderId = deps.folder.folderId;
     this.progress = new ProgressMeter(deps.clock);
+    this.handles = new ReadHandleCache(deps.fs, deps.clock);
     const log = deps.logger;
     this.scanner = new Scanner({
       fs: deps.fs,
@@ -83,8 +90,12 @@ export class FolderSync {
       now: () => deps.clock.now(),
       localRecord: (p) => this.tree.get(p),
       findLocalBlocks: (hashes) => deps.store.index.findBlocks(this.folderId, hashes),
-      fetchBlock: (block, hint, signal) => deps.fetcher.fetch(this.folderId, block, hint, this.holders(hint.path), signal),
-      onBytes: (n) => this.progress.add(n),
+      fetchBlock: (block, hint, signal) => deps.fetcher.fetch(this.folderId, block, hint, this.holdersOf.get(hint.path) ?? this.holders(hint.path), signal),
+      onBytes: (n, source) => {
+        this.progress.add(n);
+        if (source === 'peer') this.transfer.fetchedBytes += n;
+        else this.transfer.reusedBytes += n;
+      },
     });
   }
 
@@ -120,6 +131,7 @@ export class FolderSync {
     this.kick();
     await this.watch?.close().catch(() => undefined);
     await this.loop?.catch(() => undefined);
+    this.handles.closeAll();
   }
 
   /** Scan these paths (with their subtrees), or everything. */
@@ -175,6 +187,7 @@ export class FolderSync {
       peers,
       problems: [...this.problems, ...[...this.failures].map(([path, f]) => ({ path, message: f.message }))].slice(0, 100),
       progress: this.progress.snapshot(),
+      transfer: { ...this.transfer },
     };
   }
 
@@ -195,18 +208,14 @@ export class FolderSync {
   async readBlock(hash: Buffer, size: number, hint: { path: string; offset: number }, signal?: AbortSignal): Promise<Buffer> {
     throwIfAborted(signal);
     const tryRead = async (path: string, offset: number): Promise<Buffer | null> => {
-      let handle;
       try {
-        handle = await this.deps.fs.openRead(path);
+        return await this.handles.use(path, async (handle) => {
+          const buf = Buffer.allocUnsafe(size);
+          const n = await handle.read(buf, 0, size, offset);
+          return n === size && blockHash(buf).equals(hash) ? buf : null;
+        });
       } catch {
         return null;
-      }
-      try {
-        const buf = Buffer.allocUnsafe(size);
-        const n = await handle.read(buf, 0, size, offset);
-        return n === size && blockHash(buf).equals(hash) ? buf : null;
-      } finally {
-        await handle.close();
       }
     };
     const hinted = this.tree.get(hint.path);
@@ -315,7 +324,14 @@ export class FolderSync {
       }
       if (winner.deleted) await this.puller.pullDelete(path);
       else if (winner.type === 'dir') st = await this.puller.pullDir(winner);
-      else st = await this.puller.pullFile(winner, signal);
+      else {
+        this.holdersOf.set(path, this.holders(path));
+        try {
+          st = await this.puller.pullFile(winner, signal);
+        } finally {
+          this.holdersOf.delete(path);
+        }
+      }
       this.commitPulled(winner, st);
       this.progress.fileDone();
       this.deps.events.emit('folder.pulled', { folderId: this.folderId, path, deleted: winner.deleted });
@@ -350,7 +366,10 @@ export class FolderSync {
       for (const r of records) r.sequence = ++seq;
       store.index.putLocal(this.folderId, records);
     });
-    for (const r of records) this.tree.set(r);
+    for (const r of records) {
+      this.tree.set(r);
+      this.handles.invalidate(r.path);
+    }
     const peers = store.index.remoteDevices(this.folderId);
     for (const r of records) this.recompute(r.path, peers);
     this.deps.announce();

@@ -48,7 +48,7 @@ export class PeerSync implements SyncChannelHandler {
   private announceQueued = new Set<string>();
 
   constructor(
-    private readonly deps: { host: FolderHost; store: Store; clock: Clock; logger: Logger; events: EventBus; selfId: string },
+    private readonly deps: { host: FolderHost; store: Store; clock: Clock; logger: Logger; events: EventBus; selfId: string; corruptServedBlocks: boolean },
   ) {}
 
   /** Opens channels for the spaces this connection shares, closes the others. */
@@ -185,7 +185,9 @@ export class PeerSync implements SyncChannelHandler {
     const folder = this.deps.host.running(req.folderId);
     if (!folder || !this.shared.get(channel)?.has(req.folderId)) throw new NotFoundError('folder not shared with this peer');
     if (!mayRead(this.deps.host.spaceState(channel.spaceId), req.folderId, channel.peerId)) throw new NotFoundError('folder not shared with this peer');
-    return folder.sync.readBlock(req.hash, req.size, { path: req.path, offset: req.offset }, signal);
+    const data = await folder.sync.readBlock(req.hash, req.size, { path: req.path, offset: req.offset }, signal);
+    if (this.deps.corruptServedBlocks && data.byteLength > 0) data[0] = data[0]! ^ 0xff;
+    return data;
   }
 
   onClose(channel: SyncChannel): void {

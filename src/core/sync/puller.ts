@@ -23,11 +23,12 @@ export interface PullerDeps {
   localRecord(path: string): LocalFileRecord | undefined;
   findLocalBlocks(hashes: readonly Buffer[]): Map<string, BlockLocation>;
   fetchBlock(block: BlockRef, hint: { path: string; offset: number }, signal?: AbortSignal): Promise<Buffer>;
-  onBytes?(bytes: number): void;
+  /** Bytes written into a file being assembled, and where they came from. */
+  onBytes?(bytes: number, source: 'peer' | 'local' | 'resumed'): void;
 }
 
 /** Blocks fetched at once for one file: enough to keep a fast link busy, bounded memory. */
-const PARALLEL_BLOCKS = 16;
+const PARALLEL_BLOCKS = 32;
 
 /**
  * Applies one remote version to disk, never losing anything: file content is assembled in a
@@ -144,6 +145,7 @@ export class Puller {
       offset += b.size;
     }
     const missing = winner.blocks.map((_, i) => i).filter((i) => !have.has(i));
+    for (const i of have) this.deps.onBytes?.(winner.blocks[i]!.size, 'resumed');
     const local = this.deps.findLocalBlocks(missing.map((i) => winner.blocks[i]!.hash));
     let next = 0;
     const worker = async () => {
@@ -151,11 +153,10 @@ export class Puller {
         throwIfAborted(signal);
         const i = missing[next++]!;
         const block = winner.blocks[i]!;
-        const data =
-          (await this.readLocal(local.get(block.hash.toString('hex')), block)) ??
-          (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
+        const localData = await this.readLocal(local.get(block.hash.toString('hex')), block);
+        const data = localData ?? (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
         await handle.write(data, offsets[i]!);
-        this.deps.onBytes?.(data.byteLength);
+        this.deps.onBytes?.(data.byteLength, localData ? 'local' : 'peer');
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, missing.length) }, worker));

@@ -80,6 +80,8 @@ export class SyncChannel {
       handshake: syncHello,
       onopen: (hello) => {
         this.isOpen = true;
+        // Folders may have changed since the hello was built; offers sent before opening were dropped.
+        this.sendOffers();
         handler.onOffers(this, hello.folders);
       },
       onclose: () => this.closed(),

@@ -24,6 +24,8 @@ export interface SyncServiceDeps {
   events: EventBus;
   /** Full rescan period; the watcher covers the time in between. */
   rescanIntervalMs?: number;
+  /** Fault injection for tests only: serve blocks with one byte flipped. */
+  corruptServedBlocks?: boolean;
 }
 
 const DEFAULT_RESCAN_MS = 60 * 60 * 1000;
@@ -44,13 +46,22 @@ export class SyncService implements FolderHost {
 
   constructor(private readonly deps: SyncServiceDeps) {
     this.selfId = deps.spaces.selfId;
-    this.peerSync = new PeerSync({ host: this, store: deps.store, clock: deps.clock, logger: deps.logger, events: deps.events, selfId: this.selfId });
+    this.peerSync = new PeerSync({
+      host: this,
+      store: deps.store,
+      clock: deps.clock,
+      logger: deps.logger,
+      events: deps.events,
+      selfId: this.selfId,
+      corruptServedBlocks: deps.corruptServedBlocks ?? false,
+    });
     this.fetcher = new BlockFetcher({
       channels: (folderId) => this.peerSync.channelsFor(folderId),
       onBadBlock: (r) => {
         deps.logger.warn({ peer: r.peerId.slice(0, 12), folderId: r.folderId, path: r.path, offset: r.offset }, 'peer sent a corrupt block; fetching it elsewhere');
         deps.events.emit('sync.badBlock', { folderId: r.folderId, deviceId: r.peerId, path: r.path });
       },
+      now: () => deps.clock.now(),
       logger: deps.logger,
     });
   }
@@ -160,7 +171,7 @@ export class SyncService implements FolderHost {
   status(ref: string) {
     const record = this.resolve(ref);
     const running = this.folders.get(record.folderId);
-    if (running) return { folder: record, ...running.sync.status() };
+    if (running) return { folder: record, ...running.sync.status(), badPeers: this.fetcher.badPeers() };
     const counts = this.deps.store.index.localCounts(record.folderId);
     return {
       folder: record,
@@ -176,6 +187,8 @@ export class SyncService implements FolderHost {
       peers: [],
       problems: [],
       progress: null,
+      transfer: null,
+      badPeers: this.fetcher.badPeers(),
     };
   }
 
