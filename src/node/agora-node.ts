@@ -28,6 +28,8 @@ export interface NodeDeps {
   /** null: no watcher, periodic rescans only. */
   watcher: WatcherPort | null;
   rescanIntervalMs?: number;
+  /** How long replaced and deleted files are kept in a folder's .agora/versions. */
+  versionRetentionMs?: number;
   /** Fault injection for end-to-end tests (AGORA_TEST_CORRUPT_BLOCKS=1): serve corrupt blocks. */
   corruptServedBlocks?: boolean;
 }
@@ -79,6 +81,7 @@ export class AgoraNode {
       events: this.events,
       rescanIntervalMs: deps.rescanIntervalMs,
       corruptServedBlocks: deps.corruptServedBlocks,
+      versionRetentionMs: deps.versionRetentionMs,
     });
     this.peers.addProtocol(this.sync);
   }

@@ -48,6 +48,7 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
       fs: new NodeFs(),
       watcher: config.watch === false ? null : new ParcelWatcher(),
       corruptServedBlocks: config.corruptServedBlocks,
+      versionRetentionMs: versionRetentionFromEnv(),
     });
     await node.start(signal);
     return node;
@@ -84,6 +85,15 @@ async function startNetwork(config: NodeConfig, keyPair: { publicKey: Buffer; se
   const port = Number(network.addresses()[0]?.split(':').pop());
   if (port > 0) store.settings.set(LAST_PORT_KEY, port);
   return network;
+}
+
+/** AGORA_VERSIONS_DAYS: days replaced and deleted files are kept (default 30; 0 keeps none beyond the next rescan). */
+function versionRetentionFromEnv(): number | undefined {
+  const raw = process.env.AGORA_VERSIONS_DAYS;
+  if (raw === undefined || raw === '') return undefined;
+  const days = Number(raw);
+  if (!Number.isFinite(days) || days < 0) throw new AgoraError('BAD_REQUEST', `AGORA_VERSIONS_DAYS must be a number of days, not "${raw}".`);
+  return days * 24 * 3600_000;
 }
 
 /** The default home keeps spaces in ~/Agora; any other home keeps them inside itself. */

@@ -121,22 +121,29 @@ describe('end to end: folder sync between three real nodes on loopback', () => {
     expect(conflicts).toEqual([expect.objectContaining({ original: 'plan.txt', path: copies.find((p) => p.includes('sync-conflict'))! })]);
   });
 
-  it('a peer that serves corrupt blocks corrupts nothing: its blocks are refused and fetched from another peer', async () => {
+  it('a peer that serves corrupt blocks corrupts nothing: its blocks are refused, it is reported, another peer serves them', async () => {
     await b.stop();
     const payload = randomBytes(6 * 1024 * 1024);
     writeFileSync(join(dirs.a, 'contract.pdf'), payload);
     await waitFor(async () => (await readTree(dirs.c))['contract.pdf']?.size === payload.length && (await status(c)).needFiles === 0, 'contract on C', 30_000);
-    await a.stop();
+    await Promise.all([a.stop(), c.stop()]);
     a.env = { AGORA_TEST_CORRUPT_BLOCKS: '1' };
-    await a.start();
-    await b.start();
-    await waitFor(() => allEqual((t) => t['contract.pdf']?.size === payload.length), 'contract on B, intact', 60_000);
-    const st = await status(b);
-    expect(st.badPeers).toEqual([expect.objectContaining({ deviceId: ids.a })]);
-    expect(st.badPeers[0]!.blocks).toBeGreaterThan(0);
-    await a.stop();
-    a.env = {};
-    await a.start();
+    try {
+      await a.start();
+      await b.start();
+      // Only the corrupt peer is up: B refuses every block it sends and writes nothing under the real name.
+      await waitFor(async () => (await status(b)).badPeers.some((p) => p.deviceId === ids.a), 'B reports A', 30_000);
+      expect(existsSync(join(dirs.b, 'contract.pdf'))).toBe(false);
+      await c.start();
+      await waitFor(() => allEqual((t) => t['contract.pdf']?.size === payload.length), 'contract on B, intact, from C', 60_000);
+      const st = await status(b);
+      expect(st.badPeers).toEqual([expect.objectContaining({ deviceId: ids.a })]);
+      expect(st.badPeers[0]!.blocks).toBeGreaterThan(0);
+    } finally {
+      await a.stop();
+      a.env = {};
+      await a.start();
+    }
   });
 
   it('a 1 GiB transfer killed with kill -9 at the receiver resumes after restart and completes', async () => {

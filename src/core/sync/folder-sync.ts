@@ -15,6 +15,7 @@ import { Scanner, type ScanProblem } from './scanner.js';
 import { compareVersions } from './version-vector.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
+import { DEFAULT_VERSION_RETENTION_MS, housekeeping } from './housekeeping.js';
 
 export type FolderRunState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused';
 
@@ -33,6 +34,8 @@ export interface FolderSyncDeps {
   /** This device's index changed: tell the peers. */
   announce(): void;
   rescanIntervalMs: number;
+  /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
+  versionRetentionMs?: number;
 }
 
 /** How long the watcher's events are gathered before a scan of the paths they name. */
@@ -244,7 +247,10 @@ export class FolderSync {
           this.setState('scanning');
           await this.scanner.scan(queue === 'all' ? null : [...queue], signal);
           this.rules = this.scanner.rules;
-          if (queue === 'all') this.problems = [...this.scanner.problems];
+          if (queue === 'all') {
+            this.problems = [...this.scanner.problems];
+            await this.tidy();
+          }
           if (queue === 'all' || queue.has('.agoraignore')) this.recomputeAll();
           continue;
         }
@@ -373,6 +379,21 @@ export class FolderSync {
     const peers = store.index.remoteDevices(this.folderId);
     for (const r of records) this.recompute(r.path, peers);
     this.deps.announce();
+  }
+
+  private async tidy(): Promise<void> {
+    try {
+      const done = await housekeeping(this.deps.fs, {
+        now: this.deps.clock.now(),
+        retentionMs: this.deps.versionRetentionMs ?? DEFAULT_VERSION_RETENTION_MS,
+        tempFiles: this.scanner.tempFiles,
+        inUse: () => this.holdersOf.size > 0,
+        logger: this.deps.logger,
+      });
+      if (done.versionsRemoved + done.tempsRemoved > 0) this.deps.logger.info(done, 'removed old versions and stale temp files');
+    } catch (err) {
+      this.deps.logger.warn({ err: (err as Error).message }, 'housekeeping failed');
+    }
   }
 
   // ---- global view ----

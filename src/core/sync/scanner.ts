@@ -48,6 +48,8 @@ export class Scanner {
   private pending: LocalFileRecord[] = [];
   private pendingBytes = 0;
   readonly problems: ScanProblem[] = [];
+  /** Engine temp files seen by the last scan (folder-relative), for cleaning up stale ones. */
+  readonly tempFiles: string[] = [];
   private progress: ScanProgress = { filesHashed: 0, bytesHashed: 0 };
 
   constructor(private readonly deps: ScanDeps) {}
@@ -55,6 +57,7 @@ export class Scanner {
   /** Scans `paths` (each with its subtree), or the whole folder when none are given. */
   async scan(paths: readonly string[] | null, signal?: AbortSignal): Promise<void> {
     this.problems.length = 0;
+    this.tempFiles.length = 0;
     await this.loadRules();
     const roots = paths === null ? [''] : minimalRoots(paths);
     for (const root of roots) {
@@ -125,6 +128,10 @@ export class Scanner {
     const children: { path: string; type: string }[] = [];
     for (const e of entries) {
       const raw = dir === '' ? e.name : `${dir}/${e.name}`;
+      if (e.type === 'file' && isTempName(e.name)) {
+        this.tempFiles.push(raw); // a transfer in progress or one left by a crash
+        continue;
+      }
       let path: string;
       try {
         path = validateRelativePath(raw);

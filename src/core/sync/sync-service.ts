@@ -24,6 +24,8 @@ export interface SyncServiceDeps {
   events: EventBus;
   /** Full rescan period; the watcher covers the time in between. */
   rescanIntervalMs?: number;
+  /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
+  versionRetentionMs?: number;
   /** Fault injection for tests only: serve blocks with one byte flipped. */
   corruptServedBlocks?: boolean;
 }
@@ -272,6 +274,7 @@ export class SyncService implements FolderHost {
           connectedPeers: () => this.peerSync.connectedPeers(folderId),
           announce: () => this.peerSync.announce(folderId),
           rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
+          versionRetentionMs: this.deps.versionRetentionMs,
         });
         this.folders.set(folderId, { record, sync });
         sync.start();

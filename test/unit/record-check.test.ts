@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { recordProblem } from '../../src/core/sync/record-check.js';
+import type { FileRecord } from '../../src/protocol/index.js';
+
+const dev = 'a'.repeat(64);
+const ok: FileRecord = {
+  path: 'docs/report.pdf',
+  type: 'file',
+  size: 10,
+  mtimeMs: 1_700_000_000_000,
+  mode: 0o644,
+  deleted: false,
+  version: [{ device: dev, value: 1 }],
+  modifiedBy: dev,
+  sequence: 1,
+  blocks: [{ hash: Buffer.alloc(32, 1), size: 10 }],
+};
+
+describe('records from peers are checked before they reach the index', () => {
+  const cases: [string, Partial<FileRecord>, RegExp | null][] = [
+    ['a good record', {}, null],
+    ['parent escape', { path: '../etc/passwd' }, /\.\./],
+    ['escape in the middle', { path: 'a/../../x' }, /\.\./],
+    ['absolute path', { path: '/etc/passwd' }, /absolute/i],
+    ['drive letter', { path: 'C:/Windows/win.ini' }, /drive/i],
+    ['backslash', { path: 'a\\..\\b' }, /backslash/i],
+    ['NUL', { path: 'a\u0000b' }, /control|NUL/i],
+    ['engine dir', { path: '.agora/versions/x' }, /reserved|\.agora/i],
+    ['not NFC', { path: 'cafe\u0301.txt' }, /NFC/],
+    ['sizes do not add up', { size: 11 }, /add up/],
+    ['huge block', { size: 2 * 1024 * 1024, blocks: [{ hash: Buffer.alloc(32), size: 2 * 1024 * 1024 }] }, /block size/],
+    ['empty version', { version: [] }, /version/],
+    ['unsorted version', { version: [{ device: 'b'.repeat(64), value: 1 }, { device: dev, value: 2 }] }, /version/],
+    ['author not in version', { modifiedBy: 'c'.repeat(64) }, /modifiedBy/],
+    ['directory with blocks', { type: 'dir' }, /no blocks/],
+    ['deleted with blocks', { deleted: true }, /no blocks/],
+  ];
+  for (const [name, patch, problem] of cases) {
+    it(name, () => {
+      const got = recordProblem({ ...ok, ...patch });
+      if (problem === null) expect(got).toBeNull();
+      else expect(got).toMatch(problem);
+    });
+  }
+});
