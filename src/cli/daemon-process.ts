@@ -14,6 +14,11 @@ export function daemonArgs(command: 'run' | 'init', home: string, flags: string[
   return [daemonPath, command, '--home', home, ...flags];
 }
 
+/** The node keeps many file operations in flight; libuv's default of 4 threads would serialise them. */
+function daemonEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' };
+}
+
 /** Runs the daemon's `init` and returns what it printed. */
 export function runInit(home: string, name: string | undefined): Promise<{ deviceId: string; name: string }> {
   return new Promise((resolve, reject) => {
@@ -33,7 +38,7 @@ export function runInit(home: string, name: string | undefined): Promise<{ devic
 /** Runs the node in this terminal until it stops; returns its exit code. */
 export function runForeground(home: string, flags: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, daemonArgs('run', home, flags), { stdio: ['ignore', 'inherit', 'pipe'] });
+    const child = spawn(process.execPath, daemonArgs('run', home, flags), { stdio: ['ignore', 'inherit', 'pipe'], env: daemonEnv() });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -53,7 +58,7 @@ export async function startDetached(home: string, flags: string[], timeoutMs = 3
   const errFile = join(home, 'node.err');
   const out = openSync(join(home, 'node.out'), 'w', 0o600);
   const err = openSync(errFile, 'w', 0o600);
-  const child = spawn(process.execPath, daemonArgs('run', home, flags), { detached: true, stdio: ['ignore', out, err] });
+  const child = spawn(process.execPath, daemonArgs('run', home, flags), { detached: true, stdio: ['ignore', out, err], env: daemonEnv() });
   closeSync(out);
   closeSync(err);
   let exited: number | null = null;

@@ -1,3 +1,4 @@
+import { AgoraError } from '../errors/index.js';
 import type { FolderProgress, FolderStatus } from '../contract/api.js';
 import { UsageError } from './output.js';
 
@@ -125,7 +126,15 @@ export async function waitForSync<S extends StatusForWait>(o: WaitOptions<S>): P
   const deadline = o.now() + o.timeoutMs;
   let heldSince: number | null = null;
   for (;;) {
-    const status = await o.poll();
+    let status: S;
+    try {
+      status = await o.poll();
+    } catch (err) {
+      // A folder shared a moment ago may not have reached this device yet (the joiner's case).
+      if (!(err instanceof AgoraError && err.code === 'NOT_FOUND') || o.now() >= deadline) throw err;
+      await o.sleep(Math.min(o.intervalMs, deadline - o.now()));
+      continue;
+    }
     const check = waitCheck(status);
     o.onStatus?.(status, check);
     const now = o.now();

@@ -9,6 +9,10 @@ import { ensureHome, homePaths, initIdentity, writePrivateFile } from '../node/h
 import { createLogger, openNode } from '../node/open-node.js';
 import { isAgoraNodeAlive } from '../platform/process-alive.js';
 
+// Sync keeps many file operations (each with an fsync) in flight; libuv's default pool of 4
+// threads would serialise them. Must be set before the first asynchronous fs call.
+process.env.UV_THREADPOOL_SIZE ??= '16';
+
 /**
  * The node process. The CLI starts it (`agora start`, `agora init`) and then talks to it
  * only through the HTTP API; this file is the only place where a node and its API meet.

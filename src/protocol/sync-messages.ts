@@ -119,9 +119,27 @@ export interface BlockResponse {
   requestId: number;
   data: Buffer;
 }
+/**
+ * Block bytes are the bulk of all traffic: decoded as a view of the received message rather
+ * than a copy (a message buffer is never reused by the stream, and the receiver only hashes
+ * and writes the bytes).
+ */
+const blockData: Encoder<Buffer> = {
+  preencode: (state, value) => c.buffer.preencode(state, value),
+  encode: (state, value) => c.buffer.encode(state, value),
+  decode(state) {
+    const start = state.start;
+    const length = c.uint.decode(state);
+    if (length > SYNC_LIMITS.blockBytes) throw new DecodeError(`block of ${length} bytes exceeds the limit of ${SYNC_LIMITS.blockBytes}`);
+    state.start = start;
+    const value = c.buffer.decode(state);
+    return value === null ? Buffer.alloc(0) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  },
+};
+
 export const blockResponse = struct<BlockResponse>({
   requestId: c.uint,
-  data: boundedBuffer(SYNC_LIMITS.blockBytes),
+  data: blockData,
 });
 
 export type BlockErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'BUSY' | 'ERROR';

@@ -2,7 +2,7 @@ import { AbortedError, AgoraError, throwIfAborted } from '../../errors/index.js'
 import type { Logger } from '../../ports/logger.js';
 import type { BlockRef } from '../../protocol/index.js';
 import { blockHash } from './chunking/hash-file.js';
-import type { SyncChannel } from './sync-channel.js';
+import { BlockUnavailableError, type SyncChannel } from './sync-channel.js';
 
 /** A peer sent bytes whose SHA-256 is not the block's: it is faulty or malicious. */
 export interface BadBlockReport {
@@ -26,9 +26,15 @@ export class BlockNotAvailableError extends AgoraError {
  */
 /** After a wrong block, a peer is not asked again for this long (other peers are). */
 const DISTRUST_MS = 10 * 60_000;
+/** Requests outstanding with one peer; below what a peer serves at once (SyncChannel MAX_SERVING). */
+const MAX_IN_FLIGHT_PER_PEER = 48;
+/** A peer that answered BUSY is asked again after this long. */
+const BUSY_RETRY_MS = 50;
 
 export class BlockFetcher {
   private readonly inFlight = new Map<SyncChannel, number>();
+  /** Callers waiting for a request slot with some peer. */
+  private waiters: (() => void)[] = [];
   /** Peers that sent wrong blocks: until when they are skipped, and how many they sent. */
   private readonly distrusted = new Map<string, { until: number; count: number }>();
 
@@ -55,23 +61,34 @@ export class BlockFetcher {
     signal?: AbortSignal,
   ): Promise<Buffer> {
     const tried = new Set<SyncChannel>();
+    let busyRetries = 0;
     for (;;) {
       throwIfAborted(signal);
-      const channel = this.pick(folderId, preferred, tried);
-      if (!channel) throw new BlockNotAvailableError(hint.path);
-      tried.add(channel);
+      const candidates = this.candidates(folderId, tried);
+      if (candidates.length === 0) throw new BlockNotAvailableError(hint.path);
+      const channel = this.pick(candidates, preferred);
+      if (!channel) {
+        await this.slotFreed(signal); // every candidate is at its limit
+        continue;
+      }
       this.inFlight.set(channel, (this.inFlight.get(channel) ?? 0) + 1);
       let data: Buffer;
       try {
         data = await channel.request({ folderId, hash: block.hash, size: block.size, path: hint.path, offset: hint.offset }, signal);
       } catch (err) {
         if (err instanceof AbortedError) throw err;
+        if (err instanceof BlockUnavailableError && err.reason === 'BUSY' && busyRetries++ < 100) {
+          await delay(BUSY_RETRY_MS, signal);
+          continue; // not a failure of this peer: ask again
+        }
+        tried.add(channel);
         this.deps.logger.debug({ peer: channel.peerId.slice(0, 12), path: hint.path, err: (err as Error).message }, 'block request failed');
         continue;
       } finally {
         this.release(channel);
       }
       if (data.byteLength !== block.size || !blockHash(data).equals(block.hash)) {
+        tried.add(channel);
         const d = this.distrusted.get(channel.peerId);
         this.distrusted.set(channel.peerId, { until: this.deps.now() + DISTRUST_MS, count: (d?.count ?? 0) + 1 });
         this.deps.onBadBlock({ peerId: channel.peerId, folderId, path: hint.path, offset: hint.offset });
@@ -81,14 +98,22 @@ export class BlockFetcher {
     }
   }
 
-  private pick(folderId: string, preferred: ReadonlySet<string>, tried: Set<SyncChannel>): SyncChannel | undefined {
+  /** Open, trusted channels of the folder not yet tried for this block. */
+  private candidates(folderId: string, tried: Set<SyncChannel>): SyncChannel[] {
+    const now = this.deps.now();
+    return this.deps
+      .channels(folderId)
+      .filter((ch) => ch.opened && !tried.has(ch) && (this.distrusted.get(ch.peerId)?.until ?? 0) <= now);
+  }
+
+  /** Peers known to hold the version first; among equals, the least busy; none if all are full. */
+  private pick(candidates: SyncChannel[], preferred: ReadonlySet<string>): SyncChannel | undefined {
     let best: SyncChannel | undefined;
     let bestScore = Infinity;
-    for (const ch of this.deps.channels(folderId)) {
-      if (tried.has(ch) || !ch.opened) continue;
-      if ((this.distrusted.get(ch.peerId)?.until ?? 0) > this.deps.now()) continue;
-      // Peers known to hold the version come first; among equals, the least busy.
-      const score = (preferred.has(ch.peerId) ? 0 : 1_000_000) + (this.inFlight.get(ch) ?? 0);
+    for (const ch of candidates) {
+      const load = this.inFlight.get(ch) ?? 0;
+      if (load >= MAX_IN_FLIGHT_PER_PEER) continue;
+      const score = (preferred.has(ch.peerId) ? 0 : 1_000_000) + load;
       if (score < bestScore) {
         best = ch;
         bestScore = score;
@@ -97,9 +122,38 @@ export class BlockFetcher {
     return best;
   }
 
+  private slotFreed(signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => reject(new AbortedError());
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      });
+    });
+  }
+
   private release(channel: SyncChannel): void {
     const n = (this.inFlight.get(channel) ?? 1) - 1;
     if (n <= 0) this.inFlight.delete(channel);
     else this.inFlight.set(channel, n);
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
+}
+
+/** A short real-time pause (a BUSY peer is not a simulated-time matter). */
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

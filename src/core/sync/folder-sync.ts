@@ -8,11 +8,10 @@ import type { FileRecord, LocalFileRecord } from '../../protocol/index.js';
 import type { EventBus } from '../events.js';
 import type { BlockFetcher } from './block-fetcher.js';
 import { GlobalView, type NeedItem } from './global-view.js';
-import { LocalTree } from './local-tree.js';
+import { LocalTree, parentPath } from './local-tree.js';
 import { IgnoreRules, isConflictName } from './names/index.js';
 import { LocalChangeError, Puller } from './puller.js';
 import { Scanner, type ScanProblem } from './scanner.js';
-import { compareVersions } from './version-vector.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
 import { DEFAULT_VERSION_RETENTION_MS, housekeeping } from './housekeeping.js';
@@ -40,8 +39,10 @@ export interface FolderSyncDeps {
 
 /** How long the watcher's events are gathered before a scan of the paths they name. */
 const WATCH_DELAY_MS = 100;
-const PARALLEL_FILES = 8;
+const PARALLEL_FILES = 16;
 const RETRY_MS = 10_000;
+/** A pull batch lets a waiting scan run after this long. */
+const SCAN_YIELD_MS = 2_000;
 
 /**
  * One shared folder on this device: scans local changes into the index, works out what the
@@ -285,7 +286,7 @@ export class FolderSync {
       if (failed && now - failed.at < RETRY_MS) return false;
       const w = n.action.winner;
       if (n.action.kind === 'merge' || w.deleted || w.type === 'dir' || w.size === 0) return true;
-      return [...this.holders(n.path)].some((d) => connected.has(d));
+      return n.holders.some((d) => connected.has(d));
     });
     return items.sort((a, b) => rank(a) - rank(b) || order(a, b));
   }
@@ -294,31 +295,52 @@ export class FolderSync {
     this.progress.plan(items.length, items.reduce((s, n) => s + (n.action.winner.deleted ? 0 : n.action.winner.size), 0));
     // Directories and deletions go one by one (parents before children); files in parallel.
     let i = 0;
-    while (i < items.length && !signal.aborted && this.scanQueue === null) {
+    const started = this.deps.clock.now();
+    // A queued scan waits for a while: the engine's own writes queue scans all the time, and a
+    // local change that lands meanwhile is caught before any replace (Puller.assertUnchanged).
+    const yieldToScan = () => this.scanQueue !== null && this.deps.clock.now() - started > SCAN_YIELD_MS;
+    while (i < items.length && !signal.aborted && !yieldToScan()) {
       const item = items[i]!;
       if (rank(item) !== 1) {
-        await this.apply(item, signal);
+        await this.settle([await this.apply(item, signal)]);
         i++;
         continue;
       }
       const group: NeedItem[] = [];
       while (i < items.length && rank(items[i]!) === 1 && group.length < PARALLEL_FILES) group.push(items[i++]!);
-      await Promise.all(group.map((n) => this.apply(n, signal)));
+      await this.settle(await Promise.all(group.map((n) => this.apply(n, signal))));
     }
   }
 
-  private async apply(item: NeedItem, signal: AbortSignal): Promise<void> {
+  /**
+   * Makes applied changes durable, then records them: one fsync per directory touched (so the
+   * renames survive a crash) before the index says the new versions are here.
+   */
+  private async settle(applied: (LocalFileRecord | null)[]): Promise<void> {
+    const records = applied.filter((r): r is LocalFileRecord => r !== null);
+    if (records.length === 0) return;
+    const dirs = new Set(records.map((r) => parentPath(r.path)));
+    await Promise.all([...dirs].map((d) => this.deps.fs.syncDir(d).catch(() => undefined)));
+    for (const r of records) this.failures.delete(r.path);
+    this.commit(records);
+    for (const r of records) {
+      this.progress.fileDone();
+      this.deps.events.emit('folder.pulled', { folderId: this.folderId, path: r.path, deleted: r.deleted });
+    }
+  }
+
+  /** Applies one need to disk; returns the record to commit once the change is durable. */
+  private async apply(item: NeedItem, signal: AbortSignal): Promise<LocalFileRecord | null> {
     // The need may have changed while earlier items were applied.
     const current = this.view.need(item.path);
-    if (!current || current.action.winner !== item.action.winner) return;
+    if (!current || current.action.winner !== item.action.winner) return null;
     const { action, path } = item;
     const winner = action.winner;
     try {
       let st: FsStat | null = null;
       if (action.kind === 'merge') {
         st = winner.deleted ? null : await this.puller.pullMetadata(winner);
-        this.commitPulled({ ...winner, version: action.version }, st);
-        return;
+        return pulledRecord({ ...winner, version: action.version }, st);
       }
       if (action.kind === 'conflict') {
         const local = this.tree.get(path)!;
@@ -338,30 +360,19 @@ export class FolderSync {
           this.holdersOf.delete(path);
         }
       }
-      this.commitPulled(winner, st);
-      this.progress.fileDone();
-      this.deps.events.emit('folder.pulled', { folderId: this.folderId, path, deleted: winner.deleted });
+      return pulledRecord(winner, st);
     } catch (err) {
       if (err instanceof AbortedError) throw err;
       if (err instanceof LocalChangeError) {
         this.requestScan([err.path]);
-        return;
+        return null;
       }
       const message = (err as Error).message;
       this.failures.set(path, { at: this.deps.clock.now(), message });
       if (err instanceof AgoraError && err.code === 'DISK_FULL') this.lastError = message;
       this.deps.logger.warn({ path, err: message }, 'could not apply a remote change; will retry');
+      return null;
     }
-  }
-
-  private commitPulled(winner: FileRecord, st: FsStat | null): void {
-    this.failures.delete(winner.path);
-    const record: LocalFileRecord = {
-      ...winner,
-      sequence: 0,
-      local: st ? { inode: st.inode, statMtimeMs: st.mtimeMs } : { inode: 0, statMtimeMs: 0 },
-    };
-    this.commit([record]);
   }
 
   /** Stores own records with fresh sequence numbers, updates the view, tells the peers. */
@@ -425,13 +436,7 @@ export class FolderSync {
 
   /** Peers whose index holds the version of `path` we want. */
   private holders(path: string): Set<string> {
-    const need = this.view.need(path);
-    const out = new Set<string>();
-    if (!need) return out;
-    for (const { deviceId, record } of this.deps.store.index.recordsForPath(this.folderId, path, this.deps.selfId)) {
-      if (deviceId !== this.deps.selfId && !record.deleted && compareVersions(record.version, need.action.winner.version) === 'equal') out.add(deviceId);
-    }
-    return out;
+    return new Set(this.view.need(path)?.holders ?? []);
   }
 
   // ---- watcher ----
@@ -465,6 +470,11 @@ export class FolderSync {
     const p = this.progress.snapshot();
     this.deps.events.emit('folder.progress', { folderId: this.folderId, files: p.files, bytes: p.bytes, totalFiles: p.totalFiles, totalBytes: p.totalBytes });
   }
+}
+
+/** The own record for a version now on disk (sequence assigned at commit). */
+function pulledRecord(winner: FileRecord, st: FsStat | null): LocalFileRecord {
+  return { ...winner, sequence: 0, local: st ? { inode: st.inode, statMtimeMs: st.mtimeMs } : { inode: 0, statMtimeMs: 0 } };
 }
 
 /** 0: directories to create (shallow first), 1: files, 2: deletions (deep first). */

@@ -12,6 +12,8 @@ interface GlobalEntry {
 export interface NeedItem {
   path: string;
   action: Exclude<Action, { kind: 'none' }>;
+  /** Peers whose index holds exactly the winning version (sources for its blocks). */
+  holders: string[];
 }
 
 /**
@@ -36,7 +38,12 @@ export class GlobalView {
     this.setGlobal(path, winner);
     const action = ignored ? ({ kind: 'none' } as const) : decide(local, winner);
     if (action.kind === 'none') this.needs.delete(path);
-    else this.needs.set(path, { path, action });
+    else {
+      const holders = records
+        .filter((r) => r.deviceId !== selfId && !r.record.deleted && compareVersions(r.record.version, action.winner.version) === 'equal')
+        .map((r) => r.deviceId);
+      this.needs.set(path, { path, action, holders });
+    }
     for (const peer of peers) {
       const theirs = records.find((r) => r.deviceId === peer)?.record;
       let set = this.differs.get(peer);

@@ -39,13 +39,17 @@ const PARALLEL_BLOCKS = 32;
 export class Puller {
   constructor(private readonly deps: PullerDeps) {}
 
-  /** Writes `winner` (a file) to disk. Returns the stat of the new file. */
+  /**
+   * Writes `winner` (a file) to disk and returns the stat of the new file. The rename is not
+   * yet durable: the caller must `syncDir` the parent before recording the new version.
+   */
   async pullFile(winner: FileRecord, signal?: AbortSignal): Promise<FsStat> {
     const { fs } = this.deps;
     const path = winner.path;
     await this.ensureParent(path);
     const temp = tempNameFor(path, versionKey(winner.version));
-    await this.checkSpace(temp, winner.size);
+    // Small files: a full disk shows up as a failed write (DISK_FULL) without a statfs per file.
+    if (winner.size >= 1024 * 1024) await this.checkSpace(temp, winner.size);
     const handle = await fs.openWrite(temp);
     try {
       await this.fill(handle, winner, signal);
@@ -64,7 +68,7 @@ export class Puller {
     if (existing?.type === 'file') await archiveVersion(fs, path, this.deps.now(), 'keep');
     else if (existing?.type === 'dir') await this.removeDir(path);
     await fs.rename(temp, path);
-    await fs.syncDir(parentPath(path));
+    // The caller fsyncs the directory before it records the new version (once per directory for a batch).
     const st = await fs.lstat(path);
     if (!st) throw new FsError('FS', `${path} vanished right after it was written`);
     return st;

@@ -139,7 +139,11 @@ export class Scanner {
         if (!(dir === '' && e.name === '.agora')) this.problem(raw, (err as Error).message);
         continue;
       }
-      if (this.skip(path, e.type === 'dir')) continue;
+      if (this.skip(path, e.type === 'dir')) {
+        // Still on disk, just ignored now: never announce it as deleted.
+        seen.add(path);
+        continue;
+      }
       children.push({ path, type: e.type });
     }
     // stat in parallel: on a big tree this is what a rescan mostly waits for.

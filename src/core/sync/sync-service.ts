@@ -173,7 +173,17 @@ export class SyncService implements FolderHost {
   status(ref: string) {
     const record = this.resolve(ref);
     const running = this.folders.get(record.folderId);
-    if (running) return { folder: record, ...running.sync.status(), badPeers: this.fetcher.badPeers() };
+    if (running) {
+      const live = running.sync.status();
+      // Members who share the folder but are not connected are listed too, as not connected.
+      const state = this.deps.spaces.state(record.spaceId);
+      const known = new Set(live.peers.map((p) => p.deviceId));
+      const absent = state
+        .activeMembers()
+        .filter((m) => m.memberId !== this.selfId && !known.has(m.memberId) && mayRead(state, record.folderId, m.memberId))
+        .map((m) => ({ deviceId: m.memberId, connected: false, inSync: false }));
+      return { folder: record, ...live, peers: [...live.peers, ...absent], badPeers: this.fetcher.badPeers() };
+    }
     const counts = this.deps.store.index.localCounts(record.folderId);
     return {
       folder: record,
