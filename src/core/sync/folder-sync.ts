@@ -169,10 +169,9 @@ export class FolderSync {
   }
 
   status() {
-    const counts = this.deps.store.index.localCounts(this.folderId);
+    const counts = this.tree.totals();
     const global = this.view.counts();
-    let conflicts = 0;
-    for (const r of this.tree.values()) if (!r.deleted && isConflictName(r.path)) conflicts++;
+    const conflicts = counts.conflicts;
     const peers = this.deps.connectedPeers().map((p) => ({
       deviceId: p.deviceId,
       connected: true,
@@ -186,7 +185,7 @@ export class FolderSync {
       globalFiles: global.files,
       globalBytes: global.bytes,
       needFiles: this.view.needCount,
-      needBytes: this.view.needBytes(),
+      needBytes: this.view.needBytes,
       conflicts,
       peers,
       problems: [...this.problems, ...[...this.failures].map(([path, f]) => ({ path, message: f.message }))].slice(0, 100),

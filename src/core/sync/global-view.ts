@@ -26,6 +26,7 @@ export class GlobalView {
   private readonly needs = new Map<string, NeedItem>();
   private readonly differs = new Map<string, Set<string>>();
   private globalFiles = 0;
+  private needByteCount = 0;
   private globalBytes = 0;
 
   /**
@@ -37,12 +38,16 @@ export class GlobalView {
     const winner = pickWinner(records.map((r) => r.record));
     this.setGlobal(path, winner);
     const action = ignored ? ({ kind: 'none' } as const) : decide(local, winner);
+    const before = this.needs.get(path);
+    if (before) this.needByteCount -= bytesOf(before);
     if (action.kind === 'none') this.needs.delete(path);
     else {
       const holders = records
         .filter((r) => r.deviceId !== selfId && !r.record.deleted && compareVersions(r.record.version, action.winner.version) === 'equal')
         .map((r) => r.deviceId);
-      this.needs.set(path, { path, action, holders });
+      const item = { path, action, holders };
+      this.needs.set(path, item);
+      this.needByteCount += bytesOf(item);
     }
     for (const peer of peers) {
       const theirs = records.find((r) => r.deviceId === peer)?.record;
@@ -64,6 +69,7 @@ export class GlobalView {
     this.differs.clear();
     this.globalFiles = 0;
     this.globalBytes = 0;
+    this.needByteCount = 0;
   }
 
   needList(): NeedItem[] {
@@ -78,13 +84,9 @@ export class GlobalView {
     return this.needs.size;
   }
 
-  needBytes(): number {
-    let bytes = 0;
-    for (const n of this.needs.values()) {
-      if (n.action.kind === 'apply' && !n.action.winner.deleted) bytes += n.action.winner.size;
-      if (n.action.kind === 'conflict') bytes += n.action.winner.size;
-    }
-    return bytes;
+  /** Bytes still to fetch or copy for what this device needs. */
+  get needBytes(): number {
+    return this.needByteCount;
   }
 
   /** Paths where the peer's index and ours differ; 0 means in sync (given its index is complete). */
@@ -113,6 +115,11 @@ export class GlobalView {
       this.globalBytes += winner.size;
     }
   }
+}
+
+function bytesOf(n: NeedItem): number {
+  const w = n.action.winner;
+  return (n.action.kind === 'apply' || n.action.kind === 'conflict') && !w.deleted ? w.size : 0;
 }
 
 /** Two devices agree on a path: the same version, or neither has a live file there. */

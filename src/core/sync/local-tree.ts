@@ -1,4 +1,5 @@
 import type { LocalFileRecord } from '../../protocol/index.js';
+import { isConflictName } from './names/index.js';
 
 /**
  * This device's own index of one folder, in memory, with a parent → children map so that a
@@ -8,6 +9,8 @@ import type { LocalFileRecord } from '../../protocol/index.js';
 export class LocalTree {
   private readonly records = new Map<string, LocalFileRecord>();
   private readonly children = new Map<string, Set<string>>();
+  /** Kept up to date on every set(), so that status never walks the whole index. */
+  private counts = { files: 0, bytes: 0, conflicts: 0 };
 
   constructor(records: Iterable<LocalFileRecord>) {
     for (const r of records) this.set(r);
@@ -19,6 +22,8 @@ export class LocalTree {
 
   set(record: LocalFileRecord): void {
     const had = this.records.get(record.path);
+    if (had) this.count(had, -1);
+    this.count(record, 1);
     this.records.set(record.path, record);
     const parent = parentPath(record.path);
     if (record.deleted) {
@@ -28,6 +33,18 @@ export class LocalTree {
       if (!set) this.children.set(parent, (set = new Set()));
       set.add(record.path);
     }
+  }
+
+  /** Live files (not directories) and their bytes, and live conflict copies. */
+  totals(): { files: number; bytes: number; conflicts: number } {
+    return { ...this.counts };
+  }
+
+  private count(r: LocalFileRecord, sign: 1 | -1): void {
+    if (r.deleted || r.type !== 'file') return;
+    this.counts.files += sign;
+    this.counts.bytes += sign * r.size;
+    if (isConflictName(r.path)) this.counts.conflicts += sign;
   }
 
   liveChildren(dir: string): string[] {
