@@ -4,8 +4,11 @@ import { onTestFailed } from 'vitest';
 import { MemoryNetworkHub, MessageScheduler } from '../../src/adapters/network-memory/index.js';
 import { createMemoryStore } from '../../src/adapters/store-memory/index.js';
 import { generateKeyPair } from '../../src/core/crypto.js';
+import { AgoraError } from '../../src/errors/index.js';
 import { AgoraNode } from '../../src/node/agora-node.js';
 import type { Logger } from '../../src/ports/logger.js';
+import type { KeyPair } from '../../src/ports/network.js';
+import type { Store } from '../../src/ports/store.js';
 import { waitFor } from '../helpers/wait.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -31,13 +34,35 @@ export class Simulation {
   readonly nodes: AgoraNode[] = [];
   /** Each node's disk. */
   readonly disks = new Map<AgoraNode, MemoryFs>();
+  /** What outlives a node's process: its identity, its disk and its store (the database file). */
+  private readonly persisted = new Map<AgoraNode, { name: string; keyPair: KeyPair; disk: MemoryFs; store: Store }>();
 
   async node(name: string): Promise<AgoraNode> {
     const keyPair = generateKeyPair();
     const disk = new MemoryFs({ now: () => this.clock.now() });
+    return this.boot(name, keyPair, disk, createMemoryStore());
+  }
+
+  /**
+   * Stops `node` as a process that goes away would (its connections drop, work in flight is
+   * abandoned, nothing more is written) and starts a new AgoraNode on the same identity, disk
+   * and store contents, as after a restart. Returns the new node; the old one is no longer
+   * part of the simulation.
+   */
+  async restart(node: AgoraNode): Promise<AgoraNode> {
+    const parts = this.persisted.get(node);
+    if (!parts) throw new Error('not a running node of this simulation');
+    await node.close();
+    this.persisted.delete(node);
+    this.disks.delete(node);
+    this.nodes.splice(this.nodes.indexOf(node), 1);
+    return this.boot(parts.name, parts.keyPair, parts.disk, parts.store);
+  }
+
+  private async boot(name: string, keyPair: KeyPair, disk: MemoryFs, store: Store): Promise<AgoraNode> {
     const node = new AgoraNode({
       identity: { keyPair, deviceId: keyPair.publicKey.toString('hex'), name },
-      store: createMemoryStore(),
+      store: processView(store),
       network: this.hub.createNetwork({ keyPair }),
       clock: this.clock,
       logger: silent,
@@ -48,6 +73,7 @@ export class Simulation {
     await node.start();
     this.nodes.push(node);
     this.disks.set(node, disk);
+    this.persisted.set(node, { name, keyPair, disk, store });
     return node;
   }
 
@@ -65,4 +91,43 @@ export class Simulation {
   async close(): Promise<void> {
     await Promise.all(this.nodes.map((n) => n.close()));
   }
+}
+
+/**
+ * One process's handle on a store that outlives it, like a connection to a database file:
+ * close() ends this handle only (later calls through it fail as on a closed store), and
+ * the data stays for the next process.
+ */
+function processView(store: Store): Store {
+  let closed = false;
+  const check = () => {
+    if (closed) throw new AgoraError('STORE', 'The store is closed.');
+  };
+  const guard = <R extends object>(repo: R): R =>
+    new Proxy(repo, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          check();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+  return {
+    spaces: guard(store.spaces),
+    log: guard(store.log),
+    invites: guard(store.invites),
+    peers: guard(store.peers),
+    settings: guard(store.settings),
+    folders: guard(store.folders),
+    index: guard(store.index),
+    transaction: (fn) => {
+      check();
+      return store.transaction(fn);
+    },
+    close: () => {
+      closed = true;
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { AbortedError, AgoraError, NotFoundError, throwIfAborted } from '../../errors/index.js';
 import { blockHash } from './chunking/hash-file.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
@@ -10,7 +11,8 @@ import type { BlockFetcher } from './block-fetcher.js';
 import { GlobalView, type NeedItem } from './global-view.js';
 import { LocalTree, parentPath } from './local-tree.js';
 import { IgnoreRules, isConflictName } from './names/index.js';
-import { LocalChangeError, Puller } from './puller.js';
+import { DirectoryNotEmptyError, LocalChangeError, Puller } from './puller.js';
+import { bumpVersion } from './version-vector.js';
 import { Scanner, type ScanProblem } from './scanner.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
@@ -62,7 +64,12 @@ export class FolderSync {
   private readonly timers: TimerHandle[] = [];
   private watchTimer: TimerHandle | null = null;
   private wake: (() => void) | null = null;
-  private readonly abort = new AbortController();
+  private readonly abort = (() => {
+    const controller = new AbortController();
+    // Every block fetch in flight listens on this signal; dozens at once are normal.
+    setMaxListeners(1000, controller.signal);
+    return controller;
+  })();
   private loop: Promise<void> | null = null;
   private readonly failures = new Map<string, { at: number; message: string }>();
   readonly progress: ProgressMeter;
@@ -341,7 +348,8 @@ export class FolderSync {
         st = winner.deleted ? null : await this.puller.pullMetadata(winner);
         return pulledRecord({ ...winner, version: action.version }, st);
       }
-      if (action.kind === 'conflict') {
+      // After a failed attempt our copy is already aside (the in-memory record says deleted).
+      if (action.kind === 'conflict' && !this.tree.get(path)!.deleted) {
         const local = this.tree.get(path)!;
         const copy = await this.puller.moveToConflict(local);
         this.tree.set({ ...local, deleted: true }); // in memory only: the file is no longer at `path`
@@ -362,7 +370,17 @@ export class FolderSync {
       return pulledRecord(winner, st);
     } catch (err) {
       if (err instanceof AbortedError) throw err;
-      if (err instanceof LocalChangeError) {
+      if (err instanceof DirectoryNotEmptyError && winner.deleted) {
+        // Something won inside it (a file added concurrently): the directory stays, as a new
+        // version that beats the deletion everywhere.
+        const st = await this.deps.fs.lstat(path).catch(() => null);
+        if (st?.type === 'dir') {
+          return { ...winner, type: 'dir', deleted: false, size: 0, blocks: [], mode: st.mode, mtimeMs: Math.floor(st.mtimeMs), version: bumpVersion(winner.version, this.deps.selfId), modifiedBy: this.deps.selfId, sequence: 0, local: { inode: st.inode, statMtimeMs: st.mtimeMs } };
+        }
+      }
+      if (err instanceof LocalChangeError || err instanceof DirectoryNotEmptyError) {
+        // A rescan records the local change (which clears this); if it finds none, retry later.
+        this.failures.set(path, { at: this.deps.clock.now(), message: err.message });
         this.requestScan([err.path]);
         return null;
       }
@@ -385,6 +403,7 @@ export class FolderSync {
     for (const r of records) {
       this.tree.set(r);
       this.handles.invalidate(r.path);
+      this.failures.delete(r.path); // a new local version: what failed may now work
     }
     const peers = store.index.remoteDevices(this.folderId);
     for (const r of records) this.recompute(r.path, peers);

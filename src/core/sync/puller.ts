@@ -8,6 +8,14 @@ import { archiveVersion } from './versions.js';
 import { versionKey } from './version-vector.js';
 import { parentPath } from './local-tree.js';
 
+/** A directory to delete still holds entries (a file added here concurrently, or unknown files). */
+export class DirectoryNotEmptyError extends AgoraError {
+  constructor(readonly path: string) {
+    super('NOT_EMPTY', `${path} was deleted elsewhere but still holds files here; it is kept`);
+    this.name = 'DirectoryNotEmptyError';
+  }
+}
+
 /** The file on disk is not what the index says: a local change the scanner has not seen yet. */
 export class LocalChangeError extends AgoraError {
   constructor(readonly path: string) {
@@ -223,9 +231,7 @@ export class Puller {
     try {
       await this.deps.fs.rmdir(path);
     } catch (err) {
-      if (err instanceof FsError && err.code === 'NOT_EMPTY') {
-        throw new LocalChangeError(path); // it holds files the index does not know: keep them
-      }
+      if (err instanceof FsError && err.code === 'NOT_EMPTY') throw new DirectoryNotEmptyError(path);
       throw err;
     }
   }

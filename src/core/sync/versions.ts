@@ -27,7 +27,11 @@ export function parseVersionPath(rel: string): { path: string; versionId: string
  * else a rename (a crash in between leaves the file in versions, not lost).
  */
 export async function archiveVersion(fs: FolderFs, path: string, ms: number, mode: 'keep' | 'move'): Promise<string> {
-  const target = versionPath(path, ms);
+  // Two versions of one path archived in the same millisecond must not overwrite each other:
+  // take the next free millisecond (the name stays sortable and parseable).
+  let at = ms;
+  let target = versionPath(path, at);
+  while (await fs.lstat(target)) target = versionPath(path, ++at);
   const dir = target.slice(0, target.lastIndexOf('/'));
   await fs.mkdir(dir);
   if (mode === 'keep') {
@@ -36,6 +40,7 @@ export async function archiveVersion(fs: FolderFs, path: string, ms: number, mod
       return target;
     } catch {
       // no hard links here (FAT, some network shares): fall through to a move
+      if (await fs.lstat(target)) return archiveVersion(fs, path, at + 1, mode);
     }
   }
   await fs.rename(path, target);
