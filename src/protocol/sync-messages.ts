@@ -1,5 +1,5 @@
 import c, { type Encoder } from 'compact-encoding';
-import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
+import { boundedArray, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
 import type { BlockRef, FileRecord, FileType, VersionCounter } from './file-record.js';
 
 /**
