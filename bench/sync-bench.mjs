@@ -234,6 +234,9 @@ function tcpDelta(t0, t1) {
 }
 
 // ------------------------------------------------------------------ an Agora node
+/** Nodes started and not yet stopped: stopped on SIGINT/SIGTERM. */
+const LIVE = new Set();
+
 class Node {
   constructor(name) {
     this.name = name;
@@ -244,6 +247,7 @@ class Node {
     agora(this.home, ['start', '--detach', '--listen', '127.0.0.1:0', '--api', '127.0.0.1:0', '--no-dht', '--no-mdns', '--json']);
     const info = JSON.parse(readFileSync(join(this.home, 'api.json'), 'utf8'));
     this.pid = info.pid;
+    LIVE.add(this);
     this.url = info.url;
     this.token = readFileSync(join(this.home, 'api-token'), 'utf8').trim();
   }
@@ -259,7 +263,13 @@ class Node {
     return this.api('GET', `/api/v1/folders/${encodeURIComponent(folderId)}`);
   }
 
+  /** Synchronous stop for signal handlers: SIGTERM (the daemon shuts down cleanly on it). */
+  kill() {
+    if (this.pid && alive(this.pid)) process.kill(this.pid, 'SIGTERM');
+  }
+
   async stop() {
+    LIVE.delete(this);
     if (!this.pid || !alive(this.pid)) return;
     const r = spawnSync(process.execPath, [join(APP, 'bin', 'agora.js'), '--home', this.home, 'stop'], { encoding: 'utf8', timeout: 90_000 });
     if (r.status !== 0) log(`agora stop ${this.name}: ${r.status ?? r.signal} ${(r.stderr || '').trim()}`);
@@ -655,7 +665,54 @@ function machine() {
   return { nproc: os.cpus().length, cpu, memGiB: mem, kernel: os.release(), node: process.version, fsBench: fsOf(ROOT), fsCache: fsOf(CACHE) };
 }
 
+/**
+ * One benchmark at a time on this machine: a second instance would wipe the first one's run
+ * directory and fight over the Syncthing harness's fixed homes and ports. The lock lives outside
+ * BENCH_ROOT so that wiping the root never removes it; a lock of a dead process is taken over.
+ */
+const LOCK = join(dirname(ROOT), `${ROOT.split('/').pop()}.lock`);
+
+function takeLock() {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(LOCK, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      const release = () => {
+        try {
+          if (readFileSync(LOCK, 'utf8').trim() === String(process.pid)) rmSync(LOCK, { force: true });
+        } catch {
+          // already gone
+        }
+      };
+      process.on('exit', release);
+      for (const sig of ['SIGINT', 'SIGTERM']) {
+        process.on(sig, () => {
+          for (const n of LIVE) n.kill();
+          process.exit(130);
+        });
+      }
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(LOCK, 'utf8').trim());
+      let cmd = '';
+      try {
+        cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      } catch {
+        // not running
+      }
+      if (pid && alive(pid) && cmd.includes('sync-bench')) {
+        throw new Error(`another benchmark is running (pid ${pid}, lock ${LOCK}); wait for it or stop it`, { cause: err });
+      }
+      rmSync(LOCK, { force: true }); // stale
+    }
+  }
+  throw new Error(`could not take ${LOCK}`);
+}
+
 async function main() {
+  takeLock();
   for (const ds of DATASETS) if (!KNOWN.includes(ds)) throw new Error(`unknown dataset ${ds} (one of ${KNOWN.join(', ')})`);
   if (existsSync(join(ROOT, '.git')) || ROOT.startsWith(REPO + '/') || ROOT === REPO) throw new Error('BENCH_ROOT must be outside the checkout');
   if (os.userInfo().uid !== 0) log('note: not root; clear_refs on the daemons works for own processes only');
@@ -698,7 +755,7 @@ async function main() {
   }
   const { table, failures } = summarize(recs);
   const text = [
-    `Agora ${meta.git.commit.slice(0, 10)}${meta.git.dirty.length ? ' (+ uncommitted changes in ' + meta.git.dirty.join(', ') + ')' : ''} vs ${meta.syncthing ?? 'no Syncthing'}; session ${SESSION}; medians of the verified runs of ${ROUNDS} round(s)`,
+    `Agora ${meta.git.commit.slice(0, 10)}${meta.git.dirty.length ? ` (+ uncommitted changes in ${meta.git.dirty.length} src files, diff ${meta.git.diffSha})` : ''} vs ${meta.syncthing ?? 'no Syncthing'}; session ${SESSION}; medians of the verified runs of ${ROUNDS} round(s)`,
     `machine: ${meta.machine.nproc} cores ${meta.machine.cpu}, ${meta.machine.memGiB} GiB, ${meta.machine.fsBench}, Node ${meta.machine.node}; load average at the end: ${load().join(' ')} (uptime)`,
     'Agora: change noticed by its file watcher (no explicit scan call); rescan: POST /folders/{id}/rescan on A until A reports scanning -> idle. Syncthing: harness run.sh (REST scan at t0). RSS: VmHWM since t0, Syncthing workers only. Store: du of agora.db(-wal,-shm) / index-v0.14.0.db after stop.',
     '',
