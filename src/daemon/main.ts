@@ -102,6 +102,9 @@ async function run(): Promise<void> {
       // Fault injection for the end-to-end tests only (a peer that serves corrupt blocks).
       corruptServedBlocks: process.env.AGORA_TEST_CORRUPT_BLOCKS === '1',
     });
+    if (process.env.AGORA_TEST_CORRUPT_BLOCKS === '1') {
+      logger.warn('AGORA_TEST_CORRUPT_BLOCKS=1: this node serves corrupt blocks on purpose (tests only); peers will refuse them');
+    }
     server = await startApiServer({ node, host: '127.0.0.1', port: api.port, token: apiToken(), logger, requestStop: () => void stop() });
   } catch (err) {
     rmSync(paths.pid, { force: true });
