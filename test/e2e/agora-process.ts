@@ -57,6 +57,7 @@ export class AgoraHome {
 
   async dispose(): Promise<void> {
     await this.stop();
-    rmSync(this.home, { recursive: true, force: true });
+    // AGORA_E2E_KEEP=1 keeps homes (logs, stores, folders) to look into a failure.
+    if (process.env.AGORA_E2E_KEEP !== '1') rmSync(this.home, { recursive: true, force: true });
   }
 }

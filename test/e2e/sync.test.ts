@@ -32,6 +32,16 @@ describe('end to end: folder sync between three real nodes on loopback', () => {
     return same && (check ? check(ta) : true);
   };
   const status = (h: AgoraHome) => h.json<Status>('folder', 'status', FOLDER, '--no-watch');
+  /** What each node has and thinks, printed when a convergence wait fails. */
+  const diagnostics = async () => {
+    const out: string[] = [];
+    for (const [name, h, dir] of [['A', a, dirs.a], ['B', b, dirs.b], ['C', c, dirs.c]] as const) {
+      const tree = await readTree(dir);
+      const st = await status(h).catch((e: unknown) => String(e));
+      out.push(`${name} tree: ${JSON.stringify(tree)}`, `${name} status: ${JSON.stringify(st)}`);
+    }
+    return out.join('\n');
+  };
 
   beforeAll(async () => {
     await a.json('init', '--name', 'Alice');
@@ -95,11 +105,13 @@ describe('end to end: folder sync between three real nodes on loopback', () => {
             t['run.sh']?.executable === false,
         ),
       'all edits on all three nodes',
-      30_000,
-    );
+      60_000,
+    ).catch(async (err: unknown) => {
+      throw new Error(`${String(err)}\n${await diagnostics()}`);
+    });
     const [ta] = await trees();
     expect(Object.keys(ta).sort()).toEqual(['archive', 'archive/2026', 'archive/2026/q1.csv', 'data.bin', 'empty', 'from-carol.txt', 'readme.txt', 'run.sh']);
-  });
+  }, 90_000);
 
   it('concurrent edits while one node is offline leave both versions on every node', async () => {
     await b.stop();

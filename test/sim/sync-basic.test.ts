@@ -51,6 +51,32 @@ describe('simulation: folder sync over the memory network and memory disks', () 
     expect(Object.keys(sim.disk(c).snapshot(roots[2]!))).toEqual(['empty-dir']);
   });
 
+  for (const run of [0, 1, 2, 3, 4, 5]) {
+    it(`a directory tree renamed while others edit is gone everywhere, never brought back (run ${run})`, async () => {
+      sim = new Simulation();
+      const nodes = [await sim.node('Alice'), await sim.node('Bob'), await sim.node('Carol')];
+      const roots = await sharedFolder(sim, nodes);
+      const [a, b, c] = nodes as [AgoraNode, AgoraNode, AgoraNode];
+      sim.disk(a).userWrite(roots[0]!, 'readme.txt', 'hello');
+      sim.disk(a).userWrite(roots[0]!, 'reports/2026/q1.csv', 'q1');
+      sim.disk(a).userWrite(roots[0]!, 'reports/2026/q2.csv', 'q2');
+      sim.disk(a).userWrite(roots[0]!, 'reports/old.txt', 'old');
+      sim.disk(a).userWrite(roots[0]!, 'empty-file', '');
+      await sim.until(() => inSync(sim, nodes, roots) && sim.disk(c).snapshot(roots[2]!)['reports/2026/q2.csv'] !== undefined, 'tree everywhere');
+
+      sim.disk(b).userWrite(roots[1]!, 'readme.txt', 'edited by Bob');
+      sim.disk(c).userWrite(roots[2]!, 'from-carol.txt', 'Carol');
+      sim.disk(a).userDelete(roots[0]!, 'empty-file');
+      sim.disk(b).userRename(roots[1]!, 'reports', 'archive');
+      await sim.until(
+        () => inSync(sim, nodes, roots) && sim.disk(a).snapshot(roots[0]!)['archive/2026/q2.csv'] !== undefined && sim.disk(b).snapshot(roots[1]!)['from-carol.txt'] !== undefined,
+        'all edits everywhere',
+        20_000,
+      );
+      expect(Object.keys(sim.disk(a).snapshot(roots[0]!))).toEqual(['archive', 'archive/2026', 'archive/2026/q1.csv', 'archive/2026/q2.csv', 'archive/old.txt', 'from-carol.txt', 'readme.txt']);
+    });
+  }
+
   it('concurrent edits while partitioned leave both versions on every node', async () => {
     sim = new Simulation();
     const nodes = [await sim.node('Alice'), await sim.node('Bob')];

@@ -10,7 +10,7 @@ import type { EventBus } from '../events.js';
 import type { BlockFetcher } from './block-fetcher.js';
 import { GlobalView, type NeedItem } from './global-view.js';
 import { LocalTree, parentPath } from './local-tree.js';
-import { IgnoreRules, isConflictName } from './names/index.js';
+import { IgnoreRules, isConflictName, isTempName } from './names/index.js';
 import { DirectoryNotEmptyError, LocalChangeError, Puller } from './puller.js';
 import { bumpVersion } from './version-vector.js';
 import { Scanner, type ScanProblem } from './scanner.js';
@@ -307,14 +307,14 @@ export class FolderSync {
     const yieldToScan = () => this.scanQueue !== null && this.deps.clock.now() - started > SCAN_YIELD_MS;
     while (i < items.length && !signal.aborted && !yieldToScan()) {
       const item = items[i]!;
-      if (rank(item) !== 1) {
-        await this.settle([await this.apply(item, signal)]);
-        i++;
-        continue;
-      }
       const group: NeedItem[] = [];
-      while (i < items.length && rank(items[i]!) === 1 && group.length < PARALLEL_FILES) group.push(items[i++]!);
-      await this.settle(await Promise.all(group.map((n) => this.apply(n, signal))));
+      if (rank(item) !== 1) group.push(items[i++]!);
+      else while (i < items.length && rank(items[i]!) === 1 && group.length < PARALLEL_FILES) group.push(items[i++]!);
+      const applied = await Promise.all(group.map((n) => this.apply(n, signal)));
+      await this.settle(applied.map((r) => (r === STALE ? null : r)));
+      // What this batch planned no longer holds (new index data arrived): plan again, so that
+      // e.g. a directory is not deleted before the files in it whose deletion just changed.
+      if (applied.includes(STALE)) return;
     }
   }
 
@@ -336,10 +336,10 @@ export class FolderSync {
   }
 
   /** Applies one need to disk; returns the record to commit once the change is durable. */
-  private async apply(item: NeedItem, signal: AbortSignal): Promise<LocalFileRecord | null> {
+  private async apply(item: NeedItem, signal: AbortSignal): Promise<LocalFileRecord | null | typeof STALE> {
     // The need may have changed while earlier items were applied.
     const current = this.view.need(item.path);
-    if (!current || current.action.winner !== item.action.winner) return null;
+    if (!current || current.action.winner !== item.action.winner) return STALE;
     const { action, path } = item;
     const winner = action.winner;
     try {
@@ -370,7 +370,7 @@ export class FolderSync {
       return pulledRecord(winner, st);
     } catch (err) {
       if (err instanceof AbortedError) throw err;
-      if (err instanceof DirectoryNotEmptyError && winner.deleted) {
+      if (err instanceof DirectoryNotEmptyError && winner.deleted && (await this.holdsKeptEntries(path))) {
         // Something won inside it (a file added concurrently): the directory stays, as a new
         // version that beats the deletion everywhere.
         const st = await this.deps.fs.lstat(path).catch(() => null);
@@ -392,6 +392,29 @@ export class FolderSync {
     }
   }
 
+  /**
+   * Whether a directory whose deletion won still holds something that stays: a file or
+   * directory the index does not know yet, or one whose winning version is not a deletion.
+   * Entries that are themselves about to be deleted do not keep it (their deletion may
+   * simply not have been applied or received yet).
+   */
+  private async holdsKeptEntries(dir: string): Promise<boolean> {
+    let entries;
+    try {
+      entries = await this.deps.fs.readdir(dir);
+    } catch {
+      return false;
+    }
+    return entries.some((e) => {
+      if (isTempName(e.name)) return false; // ours: removed with the directory
+      const path = `${dir}/${e.name}`;
+      const need = this.view.need(path);
+      if (need?.action.winner.deleted) return false;
+      const local = this.tree.get(path);
+      return local === undefined || !local.deleted || need !== undefined;
+    });
+  }
+
   /** Stores own records with fresh sequence numbers, updates the view, tells the peers. */
   private commit(records: LocalFileRecord[]): void {
     const { store } = this.deps;
@@ -403,7 +426,9 @@ export class FolderSync {
     for (const r of records) {
       this.tree.set(r);
       this.handles.invalidate(r.path);
-      this.failures.delete(r.path); // a new local version: what failed may now work
+      // A new local version: what failed here may now work, and so may the directories above
+      // it (a directory deletion waits for the files in it).
+      for (let p = r.path; p !== ''; p = parentPath(p)) this.failures.delete(p);
     }
     const peers = store.index.remoteDevices(this.folderId);
     for (const r of records) this.recompute(r.path, peers);
@@ -494,6 +519,9 @@ export class FolderSync {
 function pulledRecord(winner: FileRecord, st: FsStat | null): LocalFileRecord {
   return { ...winner, sequence: 0, local: st ? { inode: st.inode, statMtimeMs: st.mtimeMs } : { inode: 0, statMtimeMs: 0 } };
 }
+
+/** What `apply` returns for a need that changed after the batch was planned. */
+const STALE = Symbol('stale');
 
 /** 0: directories to create (shallow first), 1: files, 2: deletions (deep first). */
 function rank(n: NeedItem): number {

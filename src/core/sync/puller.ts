@@ -3,7 +3,7 @@ import type { FolderFs, FsStat, WriteHandle } from '../../ports/fs.js';
 import type { BlockLocation } from '../../ports/store.js';
 import type { BlockRef, FileRecord, LocalFileRecord } from '../../protocol/index.js';
 import { blockHash } from './chunking/hash-file.js';
-import { conflictName, tempNameFor } from './names/index.js';
+import { conflictName, isTempName, tempNameFor } from './names/index.js';
 import { archiveVersion } from './versions.js';
 import { versionKey } from './version-vector.js';
 import { parentPath } from './local-tree.js';
@@ -231,8 +231,14 @@ export class Puller {
     try {
       await this.deps.fs.rmdir(path);
     } catch (err) {
-      if (err instanceof FsError && err.code === 'NOT_EMPTY') throw new DirectoryNotEmptyError(path);
-      throw err;
+      if (!(err instanceof FsError && err.code === 'NOT_EMPTY')) throw err;
+      // Our own leftovers (an interrupted transfer) must not keep a deleted directory alive.
+      const entries = await this.deps.fs.readdir(path);
+      if (entries.length === 0 || !entries.every((e) => e.type === 'file' && isTempName(e.name))) throw new DirectoryNotEmptyError(path);
+      for (const e of entries) await this.deps.fs.unlink(`${path}/${e.name}`);
+      await this.deps.fs.rmdir(path).catch((again: unknown) => {
+        throw again instanceof FsError && again.code === 'NOT_EMPTY' ? new DirectoryNotEmptyError(path) : again;
+      });
     }
   }
 }

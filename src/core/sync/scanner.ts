@@ -239,6 +239,9 @@ export class Scanner {
   /** Tombstones for `path` and everything under it that the index still has. */
   private markDeletedUnder(path: string, onlyBelow = false): void {
     const paths = this.deps.livePathsUnder(path).filter((p) => (onlyBelow ? p !== path : true));
+    // Children before their directory: a peer that reads our index in order never sees a
+    // directory deleted while the files in it still exist.
+    paths.sort((a, b) => depth(b) - depth(a));
     for (const p of paths) {
       const rec = this.deps.localRecord(p);
       if (!rec || rec.deleted) continue;
@@ -279,6 +282,12 @@ export class Scanner {
 
 function sameBlocks(a: readonly { hash: Buffer; size: number }[], b: readonly { hash: Buffer; size: number }[]): boolean {
   return a.length === b.length && a.every((blk, i) => blk.size === b[i]!.size && blk.hash.equals(b[i]!.hash));
+}
+
+function depth(path: string): number {
+  let n = 0;
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) n++;
+  return n;
 }
 
 /** Drops paths that lie under another path of the list (their scan covers them). */
