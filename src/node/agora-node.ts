@@ -153,11 +153,10 @@ export class AgoraNode {
   members(spaceRef: string): MemberSummary[] {
     const space = this.spaces.resolve(spaceRef);
     return this.spaces
-      .state(space.spaceId)
-      .activeMembers()
+      .visibleMembers(space.spaceId)
       .map((m) => ({
         memberId: m.memberId,
-        name: m.memberId === this.deviceId ? this.name : m.name,
+        name: m.memberId === this.deviceId ? this.name : (this.spaces.memberName(space.spaceId, m.memberId) ?? unnamed(m.memberId)),
         role: m.role,
         online: m.memberId === this.deviceId || this.peers.isOnline(m.memberId),
         self: m.memberId === this.deviceId,
@@ -176,7 +175,12 @@ export class AgoraNode {
       name: state.name || record.name,
       role: state.roleOf(this.deviceId),
       dir: record.dir,
-      members: state.activeMembers().length,
+      members: this.spaces.visibleMembers(record.spaceId).length,
     };
   }
+}
+
+/** How a member whose name this device may not know is shown: by the start of its id. */
+function unnamed(memberId: string): string {
+  return `Member ${memberId.slice(0, 8)}`;
 }

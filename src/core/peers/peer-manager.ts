@@ -163,7 +163,7 @@ export class PeerManager {
     }
     const log = this.deps.logger.child({ peer: id.slice(0, 12), transport: conn.transport });
     const session: Session = { conn, control: null!, logs: new Map(), name: null, rttMs: null, online: false };
-    session.control = new ControlChannel(conn, this.hello(), this.deps.clock, {
+    session.control = new ControlChannel(conn, this.hello(id), this.deps.clock, {
       onHello: (hello) => {
         session.name = hello.name;
         session.online = true;
@@ -302,13 +302,18 @@ export class PeerManager {
 
   private memberName(deviceId: string): string | null {
     for (const spaceId of this.sharedSpaces(deviceId)) {
-      const m = this.deps.spaces.state(spaceId).members.get(deviceId);
-      if (m) return m.name;
+      const name = this.deps.spaces.memberName(spaceId, deviceId);
+      if (name !== null) return name;
     }
     return null;
   }
 
-  private hello() {
-    return { software: SOFTWARE, name: this.deps.selfName(), addresses: this.deps.network.addresses() };
+  /** What we tell `peer` about ourselves; our name only if the log lets it know members' names. */
+  private hello(peer: string) {
+    const mayKnowName = this.sharedSpaces(peer).some((spaceId) => {
+      const role = this.deps.spaces.state(spaceId).roleOf(peer);
+      return role === 'admin' || role === 'member';
+    });
+    return { software: SOFTWARE, name: mayKnowName ? this.deps.selfName() : '', addresses: this.deps.network.addresses() };
   }
 }
