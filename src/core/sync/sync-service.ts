@@ -189,12 +189,14 @@ export class SyncService implements FolderHost {
         .activeMembers()
         .filter((m) => m.memberId !== this.selfId && !known.has(m.memberId) && mayRead(state, record.folderId, m.memberId))
         .map((m) => ({ deviceId: m.memberId, connected: false, inSync: false }));
-      return { folder: record, ...live, peers: [...live.peers, ...absent], badPeers: this.fetcher.badPeers() };
+      return { folder: record, access: state.accessOf(record.folderId, this.selfId), ...live, peers: [...live.peers, ...absent], badPeers: this.fetcher.badPeers() };
     }
     const counts = this.deps.store.index.localCounts(record.folderId);
     const why = this.unsyncedReason(record);
     return {
       folder: record,
+      access: this.deps.spaces.has(record.spaceId) ? this.deps.spaces.state(record.spaceId).accessOf(record.folderId, this.selfId) : ('none' as const),
+      localChanges: 0,
       state: record.state === 'syncing' ? ('error' as const) : ('paused' as const),
       error: why ?? (record.state === 'syncing' ? `The folder could not be started; check that ${record.path} exists and is writable (see node.log).` : null),
       localFiles: counts.files,
@@ -234,6 +236,17 @@ export class SyncService implements FolderHost {
     const record = this.resolve(ref);
     await restoreVersion(await this.deps.fs.folder(record.path), path, versionId, this.deps.clock.now());
     this.folders.get(record.folderId)?.sync.requestScan([path]);
+  }
+
+  /**
+   * Read-only folders: puts the shared version back over this device's local changes (the
+   * local versions go to .agora/versions). Returns how many paths will be reverted.
+   */
+  revert(ref: string): number {
+    const record = this.resolve(ref);
+    const running = this.folders.get(record.folderId);
+    if (!running) throw new AgoraError('CONFLICT', `"${record.name}" is not syncing, so there is nothing to revert to. See: agora folder status ${record.name}`);
+    return running.sync.revertLocalChanges();
   }
 
   rescan(ref: string): void {
