@@ -9,10 +9,11 @@ import { randomHex } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import type { SpaceService } from '../spaces/space-service.js';
 import type { SpaceState } from '../spaces/space-state.js';
-import { mayRead } from './access.js';
+import { mayRead, mayWrite } from './access.js';
 import { BlockFetcher } from './block-fetcher.js';
 import { conflictCopy, listVersions, restoreVersion, type ConflictCopy, type FileVersion } from './folder-files.js';
 import { FolderSync } from './folder-sync.js';
+import type { Authority } from './global-view.js';
 import { PeerSync, type FolderHost, type RunningFolder } from './peer-sync.js';
 
 export interface SyncServiceDeps {
@@ -42,6 +43,8 @@ const DEFAULT_RESCAN_MS = 60 * 60 * 1000;
 export class SyncService implements FolderHost {
   private readonly folders = new Map<string, RunningFolder>();
   private readonly starting = new Map<string, Promise<void>>();
+  /** Per running folder, everyone's access as last seen, to notice grant and role changes. */
+  private readonly accessKeys = new Map<string, string>();
   readonly peerSync: PeerSync;
   private readonly fetcher: BlockFetcher;
   private readonly selfId: string;
@@ -256,6 +259,24 @@ export class SyncService implements FolderHost {
 
   // ---- keeping running folders in step with the log and local choices ----
 
+  /** Everyone's access to a folder, as one string: it changes when a grant or a role does. */
+  private accessKey(spaceId: string, folderId: string): string {
+    const state = this.deps.spaces.state(spaceId);
+    return [...state.members.keys()].map((m) => `${m}:${state.accessOf(folderId, m)}`).join(',');
+  }
+
+  /** Who may write a folder, read from the space log each time (it changes without a restart). */
+  private authorityFor(spaceId: string, folderId: string): Authority {
+    const spaces = this.deps.spaces;
+    const selfId = this.selfId;
+    return {
+      mayWrite: (deviceId) => spaces.has(spaceId) && mayWrite(spaces.state(spaceId), folderId, deviceId),
+      get selfWrites() {
+        return spaces.has(spaceId) && mayWrite(spaces.state(spaceId), folderId, selfId);
+      },
+    };
+  }
+
   /** Why the log no longer lets this device sync a folder it has, or null if it does. */
   private unsyncedReason(record: FolderRecord): string | null {
     if (!this.deps.spaces.has(record.spaceId)) return null;
@@ -300,6 +321,15 @@ export class SyncService implements FolderHost {
       }
     }
     await Promise.all(stops);
+    // Grants or roles may have changed: the running folders re-decide who wins.
+    for (const [folderId, running] of this.folders) {
+      if (running.record.spaceId !== spaceId) continue;
+      const key = this.accessKey(spaceId, folderId);
+      if (this.accessKeys.get(folderId) !== key) {
+        this.accessKeys.set(folderId, key);
+        running.sync.accessChanged();
+      }
+    }
     await Promise.all([...wanted].filter((id) => !this.folders.has(id)).map((id) => this.startFolder(id)));
     this.peerSync.refreshOffers(spaceId);
   }
@@ -324,10 +354,12 @@ export class SyncService implements FolderHost {
           fetcher: this.fetcher,
           connectedPeers: () => this.peerSync.connectedPeers(folderId),
           announce: () => this.peerSync.announce(folderId),
+          authority: this.authorityFor(record.spaceId, folderId),
           rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
           versionRetentionMs: this.deps.versionRetentionMs,
         });
         this.folders.set(folderId, { record, sync });
+        this.accessKeys.set(folderId, this.accessKey(record.spaceId, folderId));
         sync.start();
       } catch (err) {
         this.deps.logger.error({ err, folderId, path: record.path }, 'could not start syncing a folder');
