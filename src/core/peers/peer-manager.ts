@@ -201,7 +201,14 @@ export class PeerManager {
   }
 
   private openLogChannels(session: Session): void {
-    for (const spaceId of this.sharedSpaces(session.conn.remoteId)) {
+    const shared = this.sharedSpaces(session.conn.remoteId);
+    // A space we no longer share with this peer (it was removed, or we were): nothing more of its log goes there.
+    for (const [spaceId, channel] of session.logs) {
+      if (shared.includes(spaceId)) continue;
+      session.logs.delete(spaceId);
+      channel.close();
+    }
+    for (const spaceId of shared) {
       if (session.logs.has(spaceId)) continue;
       const channel = new LogSyncChannel(session.conn, spaceId, this.deps.spaces, this.deps.logger, () => {
         session.logs.delete(spaceId);
@@ -272,7 +279,10 @@ export class PeerManager {
       .filter((e) => e.addresses.length > 0);
     for (const [id, session] of this.sessions) {
       const theirs = new Set(inCommon.get(id) ?? []);
-      const relevant = known.filter((e) => e.deviceId !== id && (inCommon.get(e.deviceId) ?? []).some((s) => theirs.has(s)));
+      // Only devices the log lets this peer connect to: a guest never learns that other guests exist.
+      const relevant = known.filter(
+        (e) => e.deviceId !== id && (inCommon.get(e.deviceId) ?? []).some((s) => theirs.has(s) && this.deps.spaces.state(s).mayConnect(id, e.deviceId)),
+      );
       session.control.sendAddressBook(relevant);
     }
   }
