@@ -12,6 +12,8 @@ import { spaceTopic } from './topic.js';
 
 export const SOFTWARE = 'agora/0.1.0';
 const DIAL_TICK_MS = 2_000;
+/** How long a peer that no longer shares a space gets to receive the entries that say so. */
+const FAREWELL_MS = 1_500;
 
 /** Someone who may talk to us without sharing a space: a joiner holding an invite. */
 export interface StrangerHandler {
@@ -34,6 +36,8 @@ interface Session {
   name: string | null;
   rttMs: number | null;
   online: boolean;
+  /** No space in common any more: being told so, then disconnected. */
+  leaving: boolean;
 }
 
 export interface PeerInfo {
@@ -140,6 +144,8 @@ export class PeerManager {
     if (this.stopped) return false;
     if (this.deps.spaces.peersInCommon().has(remoteId)) return true;
     if (this.joinTargets.has(remoteId)) return true;
+    // A removed member is refused outright, even while invites are out.
+    if (this.deps.spaces.isFormerMember(remoteId)) return false;
     return this.strangers?.acceptsStrangers() ?? false;
   }
 
@@ -148,7 +154,7 @@ export class PeerManager {
     if (this.stopped) return conn.close();
     if (this.deps.spaces.peersInCommon().has(id)) return this.addSession(conn);
     if (this.joinTargets.has(id)) return; // owned by the join flow
-    if (this.strangers?.acceptsStrangers()) return this.strangers.attach(conn);
+    if (this.strangers?.acceptsStrangers() && !this.deps.spaces.isFormerMember(id)) return this.strangers.attach(conn);
     conn.close();
   }
 
@@ -162,7 +168,7 @@ export class PeerManager {
       existing.conn.close();
     }
     const log = this.deps.logger.child({ peer: id.slice(0, 12), transport: conn.transport });
-    const session: Session = { conn, control: null!, logs: new Map(), name: null, rttMs: null, online: false };
+    const session: Session = { conn, control: null!, logs: new Map(), name: null, rttMs: null, online: false, leaving: false };
     session.control = new ControlChannel(conn, this.hello(id), this.deps.clock, {
       onHello: (hello) => {
         session.name = hello.name;
@@ -206,6 +212,7 @@ export class PeerManager {
     for (const [spaceId, channel] of session.logs) {
       if (shared.includes(spaceId)) continue;
       session.logs.delete(spaceId);
+      channel.pushMissing(); // the entry that ended it, so the peer knows
       channel.close();
     }
     for (const spaceId of shared) {
@@ -222,8 +229,14 @@ export class PeerManager {
     const inCommon = this.deps.spaces.peersInCommon();
     for (const [id, session] of this.sessions) {
       if (!inCommon.has(id)) {
+        if (session.leaving) continue;
+        session.leaving = true;
         this.deps.logger.info({ peer: id.slice(0, 12) }, 'no space in common any more: disconnecting');
-        session.conn.close();
+        // Tell it first (it learns it was removed, stops syncing and says so), then hang up:
+        // nothing else goes to it meanwhile.
+        for (const channel of session.logs.values()) channel.pushMissing();
+        for (const p of this.protocols) p.attach(session.conn, []);
+        this.deps.clock.setTimeout(() => session.conn.close(), FAREWELL_MS);
         continue;
       }
       this.openLogChannels(session);

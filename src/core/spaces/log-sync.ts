@@ -93,6 +93,11 @@ export class LogSyncChannel {
     this.channel.close();
   }
 
+  /** Sends every entry the peer lacks, unasked (before the channel closes for good). */
+  pushMissing(): void {
+    if (this.isOpen && !this.channel.closed) this.onWant(this.spaces.heads(this.spaceId));
+  }
+
   /** Heads the peer told us it has: it has their whole ancestry too. */
   private peerHeads: string[] = [];
 

@@ -305,6 +305,21 @@ export class SpaceService {
     return result;
   }
 
+  /**
+   * A device that was a member of one of our spaces and is no longer (removed, or left), and
+   * shares no other space with us: the firewall refuses it outright.
+   */
+  isFormerMember(deviceId: string): boolean {
+    let former = false;
+    for (const space of this.spaces.values()) {
+      const state = space.result.state;
+      if (!state.isActive(this.selfId)) continue;
+      if (state.isActive(deviceId)) return false;
+      if (state.members.has(deviceId)) former = true;
+    }
+    return former;
+  }
+
   requireAdmin(spaceId: string): void {
     if (this.state(spaceId).roleOf(this.selfId) !== 'admin') {
       throw new ForbiddenError('Only admins of the space can do this; ask an admin (agora members lists them).');
