@@ -4,19 +4,26 @@ import WebSocket from 'ws';
 import type {
   AddFolderRequest,
   ApiInfoFile,
+  AuditItem,
   ConflictCopy,
   CreateSpaceRequest,
   EventMessage,
   FileVersion,
   Folder,
   FolderStatus,
+  GrantRequest,
+  GrantResponse,
   InviteRequest,
   InviteResponse,
   JoinRequest,
   Member,
+  MemberAccess,
   Peer,
+  RemovedMember,
   RestoreRequest,
   RestoreResponse,
+  RevertResponse,
+  SetRoleRequest,
   Space,
   StatusResponse,
 } from '../contract/api.js';
@@ -72,6 +79,21 @@ export class ApiClient {
     return this.request('GET', `/api/v1/spaces/${encodeURIComponent(space)}/members`, undefined, signal);
   }
 
+  /** Admins: `member` is a member id, id prefix or unique name. */
+  setRole(space: string, member: string, body: SetRoleRequest, signal?: AbortSignal): Promise<Member> {
+    return this.request('POST', `${memberPath(space, member)}/role`, body, signal);
+  }
+
+  /** Admins: removes a member from the space. */
+  removeMember(space: string, member: string, signal?: AbortSignal): Promise<RemovedMember> {
+    return this.request('DELETE', memberPath(space, member), undefined, signal);
+  }
+
+  /** The space's signed history, then the last change of each file (see AuditItem). */
+  audit(space: string, signal?: AbortSignal): Promise<AuditItem[]> {
+    return this.request('GET', `/api/v1/spaces/${encodeURIComponent(space)}/audit`, undefined, signal);
+  }
+
   peers(signal?: AbortSignal): Promise<Peer[]> {
     return this.request('GET', '/api/v1/peers', undefined, signal);
   }
@@ -120,6 +142,21 @@ export class ApiClient {
     return this.request('POST', folderPath(folder, 'restore'), body, signal);
   }
 
+  /** Admins: access of a role or one member to a folder; `space` narrows a folder name. */
+  grant(folder: string, body: GrantRequest, space?: string, signal?: AbortSignal): Promise<GrantResponse> {
+    return this.request('POST', folderPath(folder, 'grants') + query({ space }), body, signal);
+  }
+
+  /** Effective access of every member this device may list. */
+  folderAccess(folder: string, space?: string, signal?: AbortSignal): Promise<MemberAccess[]> {
+    return this.request('GET', folderPath(folder, 'access') + query({ space }), undefined, signal);
+  }
+
+  /** Read-only folders: puts the shared version back over local changes. */
+  revertFolder(folder: string, signal?: AbortSignal): Promise<RevertResponse> {
+    return this.request('POST', folderPath(folder, 'revert'), undefined, signal);
+  }
+
   /** Subscribes to the event stream; returns a function that closes it. */
   events(onEvent: (event: EventMessage) => void, onError?: (err: Error) => void): () => void {
     const ws = new WebSocket(this.url.replace(/^http/, 'ws') + '/api/v1/events', {
@@ -157,6 +194,10 @@ export class ApiClient {
 /** A folder reference may be "Space/Folder": encoded, its '/' stays inside one path segment. */
 function folderPath(folder: string, action?: string): string {
   return `/api/v1/folders/${encodeURIComponent(folder)}${action ? `/${action}` : ''}`;
+}
+
+function memberPath(space: string, member: string): string {
+  return `/api/v1/spaces/${encodeURIComponent(space)}/members/${encodeURIComponent(member)}`;
 }
 
 function query(params: Record<string, string | undefined>): string {
