@@ -66,6 +66,7 @@ const auditItemSchema = {
     by: { type: ['string', 'null'] },
     byName: { type: ['string', 'null'] },
     deleted: { type: 'boolean' },
+    signed: { type: 'boolean' },
   },
 } as const;
 

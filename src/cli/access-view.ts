@@ -98,7 +98,7 @@ const folderLabel = (id: string | undefined, name: string | null | undefined) =>
 export function auditLine(item: AuditItem): string {
   const when = new Date(item.at).toISOString();
   if (item.type === 'file.change') {
-    return `${when}  ${who(item.by, item.byName)}  ${item.deleted ? 'deleted' : 'changed'} ${folderLabel(item.folderId, item.folderName)}/${item.path}`;
+    return `${when}  ${who(item.by, item.byName)}  ${item.deleted ? 'deleted' : 'changed'} ${folderLabel(item.folderId, item.folderName)}/${item.path}${item.signed ? '' : '  (NOT SIGNED by its author)'}`;
   }
   const member = item.member === undefined ? '' : who(item.member, item.memberName);
   const folder = folderLabel(item.folderId, item.folderName);

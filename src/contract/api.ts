@@ -210,6 +210,8 @@ export interface AuditFileChange {
   /** The file's modification time, ms since epoch. */
   at: number;
   deleted: boolean;
+  /** The record carries a valid signature by the device that made the change. */
+  signed: boolean;
 }
 
 /** GET /spaces/{space}/audit: log entries in replay order, then file changes oldest first. */

@@ -5,7 +5,8 @@ import type { MemberState } from '../core/spaces/space-state.js';
 import type { SyncService } from '../core/sync/sync-service.js';
 import { AgoraError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
-import { DEFAULT_FOLDER_ACCESS, type Access, type FolderAccess, type GrantTarget, type Role } from '../protocol/index.js';
+import { DEFAULT_FOLDER_ACCESS, recordSigningBytes, type Access, type FolderAccess, type GrantTarget, type Role } from '../protocol/index.js';
+import { verify } from '../core/crypto.js';
 
 /** A folder of a space as the log has it, whether or not this device syncs it. */
 export interface SpaceFolderRef {
@@ -115,7 +116,11 @@ export class SpaceAccess {
       result,
       viewer: this.deps.selfId,
       names: { member: (id) => spaces.memberName(space.spaceId, id), folder: (id) => spaces.folderName(space.spaceId, id) },
-      files: store.folders.list(space.spaceId).map((f) => ({ folderId: f.folderId, records: store.index.listLocal(f.folderId) })),
+      files: store.folders.list(space.spaceId).map((f) => ({
+        folderId: f.folderId,
+        // Each change is checked against its author's key: the audit says which ones prove who made them.
+        records: store.index.listLocal(f.folderId).map((r) => ({ ...r, signed: verify(recordSigningBytes(f.folderId, r), r.sig, r.modifiedBy) })),
+      })),
     });
   }
 

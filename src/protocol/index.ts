@@ -5,3 +5,4 @@ export * from './messages.js';
 export * from './file-record.js';
 export * from './sync-messages.js';
 export * from './name-commitment.js';
+export * from './record-signature.js';

@@ -139,9 +139,11 @@ describe('end to end: an extranet space with an admin, a member and a guest (rea
   });
 
   it('the audit lists joins, grants and file changes, signed by their authors', async () => {
-    const audit = await a.json<{ type: string; author?: string; by?: string; path?: string }[]>('audit', '--space', 'Acme');
+    const audit = await a.json<{ type: string; author?: string; by?: string; path?: string; signed?: boolean }[]>('audit', '--space', 'Acme');
     const types = audit.map((e) => e.type);
     expect(types).toEqual(expect.arrayContaining(['space.create', 'folder.add', 'member.add', 'folder.grant', 'file.change']));
+    // The guest's change, relayed to A by its node, still proves its author.
+    expect(audit.filter((e) => e.type === 'file.change').every((e) => e.signed)).toBe(true);
     expect(audit.some((e) => e.type === 'file.change' && e.path === 'order-2.txt' && e.by === ids.g)).toBe(true);
     const guestView = await g.json<{ type: string }[]>('audit', '--space', 'Acme');
     expect(guestView.length).toBeGreaterThan(0);

@@ -48,7 +48,7 @@ function history(): DecodedEntry[] {
   return log;
 }
 
-const file = (path: string, by: KeyPair, mtimeMs: number, extra: Partial<AuditFileRecord> = {}): AuditFileRecord => ({ path, type: 'file', modifiedBy: id(by), mtimeMs, deleted: false, ...extra });
+const file = (path: string, by: KeyPair, mtimeMs: number, extra: Partial<AuditFileRecord> = {}): AuditFileRecord => ({ path, type: 'file', modifiedBy: id(by), mtimeMs, deleted: false, signed: true, ...extra });
 const files = [
   { folderId: ORDERS, records: [file('b.pdf', keys.g2, 300), file('a.pdf', keys.g1, 200), file('dir', keys.admin, 100, { type: 'dir' }), file('old.txt', keys.admin, 50, { deleted: true })] },
   { folderId: SECRET, records: [file('plan.txt', keys.bob, 250)] },

@@ -95,8 +95,9 @@ describe('auditLine', () => {
     ['grant to a member', entry({ type: 'folder.grant', folderId: F, folderName: null, to: G, member: G, memberName: 'Gina', access: 'read' }), `2026-11-22T09:00:00.000Z  Alice (aaaaaaaa)  gave Gina (99999999) read access to folder ${F.slice(0, 12)}`],
     ['grant to guests', entry({ type: 'folder.grant', folderId: F, folderName: 'Orders', to: 'guests', access: 'write' }), '2026-11-22T09:00:00.000Z  Alice (aaaaaaaa)  gave guests write access to "Orders"'],
     ['refused', entry({ type: 'member.remove', author: G, authorName: null, member: A, memberName: 'Alice', applied: false, reason: 'only admins remove members' }), '2026-11-22T09:00:00.000Z  Member 99999999  removed Alice (aaaaaaaa)  [refused: only admins remove members]'],
-    ['file change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'q1/po.pdf', by: G, byName: null, at, deleted: false }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/q1/po.pdf'],
-    ['file deleted by someone hidden', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'x', by: null, byName: null, at, deleted: true }, '2026-11-22T09:00:00.000Z  someone you may not see  deleted "Orders"/x'],
+    ['file change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'q1/po.pdf', by: G, byName: null, at, deleted: false, signed: true }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/q1/po.pdf'],
+    ['file deleted by someone hidden', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'x', by: null, byName: null, at, deleted: true, signed: true }, '2026-11-22T09:00:00.000Z  someone you may not see  deleted "Orders"/x'],
+    ['unsigned change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'y', by: G, byName: null, at, deleted: false, signed: false }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/y  (NOT SIGNED by its author)'],
   ];
   for (const [name, item, want] of cases) it(name, () => expect(auditLine(item)).toBe(want));
 });

@@ -167,6 +167,18 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'signed index records',
+    up(db) {
+      // Last in the row, like blocks: counting and sequence scans never read it. Rows from
+      // before have no signature (x''); a peer gets them again, signed, after its index resets.
+      db.exec(`
+        ALTER TABLE local_files ADD COLUMN sig BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE remote_files ADD COLUMN sig BLOB NOT NULL DEFAULT x'';
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes; a database above it came from a newer Agora. */

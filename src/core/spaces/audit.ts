@@ -49,6 +49,8 @@ export interface AuditFileItem {
   /** The file's modification time (ms). */
   at: number;
   deleted: boolean;
+  /** The record carries a valid signature by the device that made the change. */
+  signed: boolean;
 }
 
 export type AuditItem = AuditEntryItem | AuditFileItem;
@@ -65,6 +67,8 @@ export interface AuditFileRecord {
   modifiedBy: string;
   mtimeMs: number;
   deleted: boolean;
+  /** Whether its signature by `modifiedBy` checked out (see recordSigningBytes). */
+  signed: boolean;
 }
 
 export interface AuditInput {
@@ -106,6 +110,7 @@ export function buildAudit(input: AuditInput): AuditItem[] {
         byName: known ? names.member(r.modifiedBy) : null,
         at: r.mtimeMs,
         deleted: r.deleted,
+        signed: r.signed,
       });
     }
   }

@@ -14,7 +14,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { KeyPair } from '../../ports/network.js';
 import type { SpaceRecord, Store } from '../../ports/store.js';
-import { randomBytes } from '../crypto.js';
+import { randomBytes, sign } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import { createEntry, fromStored, toStored, verifyEntry } from './entries.js';
 import { replay, type ReplayResult } from './replay.js';
@@ -318,6 +318,11 @@ export class SpaceService {
       if (state.members.has(deviceId)) former = true;
     }
     return former;
+  }
+
+  /** Signs with this device's identity key (log entries do it in createEntry; index records here). */
+  sign(message: Buffer): Buffer {
+    return sign(message, this.deps.keyPair.secretKey);
   }
 
   requireAdmin(spaceId: string): void {

@@ -12,7 +12,7 @@ import { GlobalView, type Authority, type NeedItem } from './global-view.js';
 import { LocalTree, parentPath } from './local-tree.js';
 import { IgnoreRules, isConflictName, isTempName } from './names/index.js';
 import { DirectoryNotEmptyError, LocalChangeError, Puller } from './puller.js';
-import { bumpVersion } from './version-vector.js';
+import { bumpVersion, compareVersions } from './version-vector.js';
 import { Scanner, type ScanProblem } from './scanner.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
@@ -36,6 +36,8 @@ export interface FolderSyncDeps {
   announce(): void;
   /** Who may write the folder, as the space log says now. */
   authority: Authority;
+  /** Signs a version this device made (see recordSigningBytes). */
+  signRecord(record: FileRecord): Buffer;
   rescanIntervalMs: number;
   /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
   versionRetentionMs?: number;
@@ -407,7 +409,11 @@ export class FolderSync {
       let st: FsStat | null = null;
       if (action.kind === 'merge') {
         st = winner.deleted ? null : await this.puller.pullMetadata(winner);
-        return pulledRecord({ ...winner, version: action.version }, st);
+        // Taking a dominating version as it is keeps its author's signature; a merge of two
+        // concurrent versions is a new version, made (and signed) here. Not bumped: two devices
+        // merging the same pair reach the same vector.
+        if (compareVersions(action.version, winner.version) === 'equal') return pulledRecord(winner, st);
+        return pulledRecord({ ...winner, version: action.version, modifiedBy: this.deps.selfId }, st);
       }
       // After a failed attempt our copy is already aside (the in-memory record says deleted).
       if (action.kind === 'conflict' && !this.tree.get(path)!.deleted) {
@@ -479,6 +485,8 @@ export class FolderSync {
   /** Stores own records with fresh sequence numbers, updates the view, tells the peers. */
   private commit(records: LocalFileRecord[]): void {
     const { store } = this.deps;
+    // Every version this device made carries its signature, so anyone it reaches can check who made it.
+    for (const r of records) if (r.modifiedBy === this.deps.selfId) r.sig = this.deps.signRecord(r);
     store.transaction(() => {
       let seq = store.index.localSequence(this.folderId);
       for (const r of records) r.sequence = ++seq;

@@ -9,7 +9,11 @@ interface GlobalEntry {
   deleted: boolean;
 }
 
-/** Which devices' records may win: the folder's writers (this device's own record always counts here). */
+/**
+ * Which records may win: those held by a device that may write the folder, or made by one
+ * (records a peer relays are signed by their author: see PeerSync). This device's own record
+ * always counts here.
+ */
 export interface Authority {
   mayWrite(deviceId: string): boolean;
   /** Whether this device itself may write; if not, its local changes stay local (read-only folder). */
@@ -63,7 +67,7 @@ export class GlobalView {
     const local = records.find((r) => r.deviceId === selfId)?.record;
     // Only writers' records compete: a reader's or a removed member's index is held (it says
     // what that device has, and it may serve blocks) but never decides a version.
-    const allowed = records.filter((r) => r.deviceId === selfId || authority.mayWrite(r.deviceId));
+    const allowed = records.filter((r) => r.deviceId === selfId || authority.mayWrite(r.deviceId) || authority.mayWrite(r.record.modifiedBy));
     const winner = pickWinner(allowed.map((r) => r.record));
     this.noteRefused(path, records, allowed, winner);
     this.noteLocalChange(path, selfId, local, records, allowed, authority.selfWrites || ignored);

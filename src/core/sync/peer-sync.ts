@@ -3,7 +3,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerConnection } from '../../ports/network.js';
 import type { FolderRecord, Store } from '../../ports/store.js';
-import type { BlockRequest, FileRecord, FolderOffer, IndexUpdate } from '../../protocol/index.js';
+import { recordSigningBytes, type BlockRequest, type FileRecord, type FolderOffer, type IndexUpdate } from '../../protocol/index.js';
+import { verify } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import type { SpaceState } from '../spaces/space-state.js';
 import { mayRead, mayWrite } from './access.js';
@@ -164,7 +165,7 @@ export class PeerSync implements SyncChannelHandler {
     for (const r of update.records) {
       // Records of a device without write access are kept too (they say what it has, and it
       // may serve blocks), but they never win: see GlobalView.update.
-      const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null);
+      const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null) ?? this.signatureProblem(update.folderId, peer, r);
       if (problem) {
         this.deps.logger.warn({ peer: peer.slice(0, 12), folderId: update.folderId, path: r.path.slice(0, 200), problem }, 'ignored an index record from a peer');
         continue;
@@ -201,6 +202,15 @@ export class PeerSync implements SyncChannelHandler {
     for (const folderId of folders?.keys() ?? []) this.deps.host.running(folderId)?.sync.kick();
   }
 
+
+  /**
+   * A record the peer made itself arrives on a connection authenticated as that peer; one it
+   * relays must carry its author's valid signature (a relay cannot forge or re-attribute).
+   */
+  private signatureProblem(folderId: string, peer: string, r: FileRecord): string | null {
+    if (r.modifiedBy === peer) return null;
+    return verify(recordSigningBytes(folderId, r), r.sig, r.modifiedBy) ? null : 'its signature does not match its author';
+  }
 
   private sendIndex(channel: SyncChannel, folderId: string, always = false): void {
     const shared = this.shared.get(channel)?.get(folderId);

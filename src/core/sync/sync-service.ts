@@ -4,7 +4,7 @@ import type { FsPort, WatcherPort } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerConnection } from '../../ports/network.js';
 import type { FolderRecord, FolderSyncState, Store } from '../../ports/store.js';
-import { DEFAULT_FOLDER_ACCESS, folderName, type FolderAccess } from '../../protocol/index.js';
+import { DEFAULT_FOLDER_ACCESS, folderName, recordSigningBytes, type FolderAccess } from '../../protocol/index.js';
 import { randomHex } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import type { SpaceService } from '../spaces/space-service.js';
@@ -355,6 +355,7 @@ export class SyncService implements FolderHost {
           connectedPeers: () => this.peerSync.connectedPeers(folderId),
           announce: () => this.peerSync.announce(folderId),
           authority: this.authorityFor(record.spaceId, folderId),
+          signRecord: (r) => this.deps.spaces.sign(recordSigningBytes(folderId, r)),
           rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
           versionRetentionMs: this.deps.versionRetentionMs,
         });
