@@ -9,6 +9,7 @@ import { parseDuration, parsePositiveInt } from './duration.js';
 import { registerAccessCommands } from './access-commands.js';
 import { collect, parseGrant } from './access-view.js';
 import { printFolderSummary, registerFolderCommands } from './folder-commands.js';
+import { printSignInLinkWhenReady, registerOpenCommand } from './open-command.js';
 import { EXIT_USAGE, printJson, printLine, printTable, reportError, shortId, UsageError } from './output.js';
 
 const program = new Command();
@@ -62,12 +63,12 @@ program
     if (!opts.dht) flags.push('--no-dht');
     if (!opts.mdns) flags.push('--no-mdns');
     if (!opts.detach) {
-      process.exitCode = await runForeground(home(), flags);
+      process.exitCode = await runForeground(home(), flags, (running) => void printSignInLinkWhenReady(client, running));
       return;
     }
     const status = await startDetached(home(), flags);
     if (opts.json) printJson(status);
-    else printLine(`Agora node "${status.name}" is running in the background.\n  Web app: ${status.api}/\n  Stop it with: agora stop`);
+    else printLine(`Agora node "${status.name}" is running in the background.\n  Web app: ${status.api}/ (sign in with: agora open)\n  Stop it with: agora stop`);
   });
 
 program
@@ -174,6 +175,8 @@ program
       list.map((p) => [shortId(p.deviceId), p.name, p.connected ? 'connected' : 'offline', p.transport ? `${p.transport}${p.direct ? '' : ' (relayed)'}` : '-', p.address ?? '-', p.rttMs === null ? '-' : `${p.rttMs} ms`]),
     );
   });
+
+registerOpenCommand(program, client);
 
 const folder = registerFolderCommands(program, client);
 registerAccessCommands(program, members, folder, client);

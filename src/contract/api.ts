@@ -303,6 +303,58 @@ export interface RestoreResponse {
   versionId: string;
 }
 
+/** One entry of a folder directory, as GET /folders/{folder}/files lists it. */
+export interface DirEntry {
+  name: string;
+  /** Folder-relative, '/'-separated. */
+  path: string;
+  type: 'file' | 'dir';
+  /** Bytes; 0 for a directory. */
+  size: number;
+  /** ISO 8601. */
+  mtime: string;
+}
+
+/** GET /folders/{folder}/files?path=DIR: what is in one directory of the folder on this device. */
+export interface DirListing {
+  folderId: string;
+  /** The directory listed, folder-relative ('' is the top). */
+  path: string;
+  entries: DirEntry[];
+}
+
+/** PUT /folders/{folder}/file?path=: the file written (raw body, streamed to disk). */
+export interface UploadResponse {
+  folderId: string;
+  path: string;
+  size: number;
+}
+
+/** POST /folders/{folder}/conflicts/resolve. `path` is the conflict copy. */
+export interface ResolveConflictRequest {
+  path: string;
+  /** 'original': delete the copy; 'copy': the copy replaces the original; 'both': the copy gets a plain name. */
+  keep: 'original' | 'copy' | 'both';
+}
+
+export interface ResolveConflictResponse {
+  folderId: string;
+  /** The paths that remain. */
+  paths: string[];
+}
+
+/** GET /session (public): whether the request is signed in (session cookie or bearer token). */
+export interface SessionState {
+  signedIn: boolean;
+}
+
+/** POST /session/login-link (bearer token only): a one-time link that signs a browser in. */
+export interface LoginLinkResponse {
+  url: string;
+  /** ISO 8601. */
+  expiresAt: string;
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }
