@@ -402,7 +402,7 @@ export class FolderSync {
   private async apply(item: NeedItem, signal: AbortSignal): Promise<LocalFileRecord | null | typeof STALE> {
     // The need may have changed while earlier items were applied.
     const current = this.reverting.has(item.path) ? item : this.view.need(item.path);
-    if (!current || current.action.winner !== item.action.winner) return STALE;
+    if (!current || !sameNeed(current, item)) return STALE;
     const { action, path } = item;
     const winner = action.winner;
     try {
@@ -587,6 +587,15 @@ export class FolderSync {
 /** The own record for a version now on disk (sequence assigned at commit). */
 function pulledRecord(winner: FileRecord, st: FsStat | null): LocalFileRecord {
   return { ...winner, sequence: 0, local: st ? { inode: st.inode, statMtimeMs: st.mtimeMs } : { inode: 0, statMtimeMs: 0 } };
+}
+
+/** The same action towards the same version (the records may be other copies of it). */
+function sameNeed(a: NeedItem, b: NeedItem): boolean {
+  const x = a.action;
+  const y = b.action;
+  if (x === y) return true;
+  if (x.kind !== y.kind || x.winner.deleted !== y.winner.deleted || compareVersions(x.winner.version, y.winner.version) !== 'equal') return false;
+  return x.kind !== 'merge' || y.kind !== 'merge' || compareVersions(x.version, y.version) === 'equal';
 }
 
 /** What `apply` returns for a need that changed after the batch was planned. */
