@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { DirListing, ResolveConflictRequest, ResolveConflictResponse, UploadResponse } from '../contract/api.js';
-import { ForbiddenError } from '../errors/index.js';
+import { AgoraError, ForbiddenError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { FolderFiles } from './folder-files.js';
 
@@ -20,6 +20,11 @@ const entrySchema = {
 } as const;
 
 type Params = { folder: string };
+
+/** BAD_REQUEST (400): the error codes live in src/errors, which has no "too large" code yet. */
+function tooLarge(limit: number): AgoraError {
+  return new AgoraError('BAD_REQUEST', `The file is larger than the upload limit of ${limit / 1024 / 1024} MB set in the node's settings. Raise the limit in Settings, or copy the file into the folder on that computer.`);
+}
 type PathQuery = { path?: string; overwrite?: boolean };
 
 /** The files of a folder on this device: list a directory, download, upload, resolve conflicts. */
@@ -90,7 +95,11 @@ export function registerFileRoutes(app: FastifyInstance, node: AgoraNode): void 
       async (req, reply): Promise<UploadResponse> => {
         const { record, files } = writable((req.params as Params).folder);
         const query = req.query as PathQuery;
-        const written = await files.write(query.path ?? '', req.body as Readable, query.overwrite === true);
+        // The limit (Settings, "largest upload") is read per request, so a change applies at once.
+        const limit = node.settings.maxUploadBytes();
+        const declared = Number(req.headers['content-length']);
+        if (limit > 0 && Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
+        const written = await files.write(query.path ?? '', req.body as Readable, query.overwrite === true, limit > 0 ? { maxBytes: limit, tooLarge: () => tooLarge(limit) } : undefined);
         reply.code(201);
         return { folderId: record.folderId, ...written };
       },

@@ -13,6 +13,7 @@ import { registerRoutes } from './routes.js';
 import { registerFileRoutes } from './file-routes.js';
 import { createGuard } from './security.js';
 import { registerSessionRoutes } from './session-routes.js';
+import { registerSettingsRoutes } from './settings-routes.js';
 import { SessionStore } from './sessions.js';
 import { placeholderPage } from './web-placeholder.js';
 
@@ -66,14 +67,18 @@ export async function startApiServer(options: {
 
   registerRoutes(app, options.node, url, options.requestStop);
   registerFileRoutes(app, options.node);
+  registerSettingsRoutes(app, options.node);
   registerSessionRoutes(app, { sessions, guard, url, port: () => port });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   app.get(`${API_PREFIX}/events`, { websocket: true, schema: { summary: 'Event stream (WebSocket)', tags: ['events'] } }, (socket) => {
-    const unsubscribe = options.node.events.onAny((type, data) => {
-      const message: EventMessage = { type, data, at: new Date().toISOString() };
-      socket.send(JSON.stringify(message));
+    const send = (message: EventMessage) => socket.send(JSON.stringify(message));
+    const unsubscribe = options.node.events.onAny((type, data) => send({ type, data, at: new Date().toISOString() }));
+    // Activity items go out as they are recorded, so the app merges them by id with GET /activity.
+    const unsubscribeActivity = options.node.activity.onItem((item) => send({ type: 'activity', data: item, at: item.at }));
+    socket.on('close', () => {
+      unsubscribe();
+      unsubscribeActivity();
     });
-    socket.on('close', unsubscribe);
     socket.send(JSON.stringify({ type: 'hello', data: options.node.status(), at: new Date().toISOString() }));
   });
   if (existsSync(webRoot + 'index.html')) {

@@ -51,14 +51,18 @@ program
   .command('start')
   .description('run the node (in the foreground unless --detach)')
   .option('--detach', 'run in the background and return once it is ready')
-  .option('--listen <host:port>', 'TCP address for direct connections (port 0 = any free port)', '0.0.0.0:0')
-  .option('--api <host:port>', 'local API and web app address (port 0 = any free port)', '127.0.0.1:7420')
-  .option('--bootstrap <host:port,...>', 'HyperDHT bootstrap nodes (default: the public ones)')
-  .option('--no-dht', 'do not use the DHT: direct addresses only')
-  .option('--no-mdns', 'do not announce or look for nodes on the LAN')
+  .option('--listen <host:port>', 'TCP address for direct connections (port 0 = any free port; default: the saved setting)', '0.0.0.0:0')
+  .option('--api <host:port>', 'local API and web app address (port 0 = any free port; default: the saved setting)', '127.0.0.1:7420')
+  .option('--bootstrap <host:port,...>', 'HyperDHT bootstrap nodes (default: the saved setting, else the public ones)')
+  .option('--no-dht', 'do not use the DHT: direct addresses only (default: the saved setting)')
+  .option('--no-mdns', 'do not announce or look for nodes on the LAN (default: the saved setting)')
   .option('--json', 'print JSON (with --detach)')
-  .action(async (opts: { detach?: boolean; listen: string; api: string; bootstrap?: string; dht: boolean; mdns: boolean; json?: boolean }) => {
-    const flags = ['--listen', opts.listen, '--api', opts.api];
+  .action(async (opts: { detach?: boolean; listen: string; api: string; bootstrap?: string; dht: boolean; mdns: boolean; json?: boolean }, command: Command) => {
+    // Only what was typed is passed on: the node fills the rest from its saved settings (web app, Settings).
+    const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+    const flags: string[] = [];
+    if (given('listen')) flags.push('--listen', opts.listen);
+    if (given('api')) flags.push('--api', opts.api);
     if (opts.bootstrap) flags.push('--bootstrap', opts.bootstrap);
     if (!opts.dht) flags.push('--no-dht');
     if (!opts.mdns) flags.push('--no-mdns');

@@ -1,4 +1,5 @@
 import type {
+  ActivityItem,
   AddFolderRequest,
   AuditItem,
   ConflictCopy,
@@ -25,11 +26,14 @@ import type {
   RevertResponse,
   SessionState,
   SetRoleRequest,
+  SettingsPatch,
+  SettingsResponse,
   Space,
   StatusResponse,
   UploadResponse,
 } from '../contract/api.js';
-import { AgoraError, isErrorCode } from '../errors/index.js';
+import { AgoraError } from '../errors/index.js';
+import { parseAnswer, xhrUpload, type ProgressXhr } from './answer.js';
 
 /** Re-exported so that callers (the web app) can tell node errors apart without reaching into src/errors. */
 export { AgoraError } from '../errors/index.js';
@@ -66,6 +70,21 @@ export class HttpApiClient {
 
   setName(name: string, signal?: AbortSignal): Promise<{ name: string }> {
     return this.request('POST', '/api/v1/node/name', { name }, signal);
+  }
+
+  /** Saved and running settings, and whether a restart is needed to apply the saved ones. */
+  settings(signal?: AbortSignal): Promise<SettingsResponse> {
+    return this.request('GET', '/api/v1/settings', undefined, signal);
+  }
+
+  /** Changes only the keys given; a bad value is refused (400) and changes nothing. */
+  updateSettings(patch: SettingsPatch, signal?: AbortSignal): Promise<SettingsResponse> {
+    return this.request('PATCH', '/api/v1/settings', patch, signal);
+  }
+
+  /** What happened lately, newest first (kept by the node since it started). */
+  activity(limit?: number, signal?: AbortSignal): Promise<ActivityItem[]> {
+    return this.request('GET', `/api/v1/activity${query({ limit: limit === undefined ? undefined : String(limit) })}`, undefined, signal);
   }
 
   stop(signal?: AbortSignal): Promise<{ stopping: boolean }> {
@@ -167,10 +186,23 @@ export class HttpApiClient {
     return this.url + folderPath(folder, 'file') + query({ path });
   }
 
-  /** Streams `body` into the folder at `path`; an existing file is replaced only with `overwrite`. */
-  upload(folder: string, path: string, body: Blob | ReadableStream<Uint8Array>, overwrite = false, signal?: AbortSignal): Promise<UploadResponse> {
-    const q = query({ path, overwrite: overwrite ? 'true' : undefined });
-    return this.request('PUT', folderPath(folder, 'file') + q, body, signal, 'application/octet-stream');
+  /**
+   * Streams `body` into the folder at `path` (missing parent directories are made); an existing
+   * file is replaced only with `overwrite`. `onProgress` gets the bytes sent so far: browsers
+   * report upload progress only through XMLHttpRequest, so it is used when there is one.
+   */
+  upload(
+    folder: string,
+    path: string,
+    body: Blob | ReadableStream<Uint8Array>,
+    overwrite = false,
+    signal?: AbortSignal,
+    onProgress?: (sent: number) => void,
+  ): Promise<UploadResponse> {
+    const target = folderPath(folder, 'file') + query({ path, overwrite: overwrite ? 'true' : undefined });
+    const Xhr = (globalThis as { XMLHttpRequest?: new () => ProgressXhr }).XMLHttpRequest;
+    if (onProgress && Xhr && body instanceof Blob) return xhrUpload<UploadResponse>(Xhr, this.url + target, this.authHeader(), body, onProgress, signal);
+    return this.request('PUT', target, body, signal, 'application/octet-stream');
   }
 
   resolveConflict(folder: string, body: ResolveConflictRequest, signal?: AbortSignal): Promise<ResolveConflictResponse> {
@@ -238,19 +270,7 @@ export class HttpApiClient {
       if (signal?.aborted) throw new AgoraError('ABORTED', 'Cancelled.');
       throw new AgoraError('NODE_NOT_RUNNING', `The Agora node at ${this.url || 'this address'} does not answer. Is it running? Start it with: agora start --detach`, { cause: err });
     }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text.length > 0 ? JSON.parse(text) : undefined;
-    } catch {
-      throw new AgoraError('INTERNAL', `The node answered ${response.status} with something that is not JSON.`);
-    }
-    if (!response.ok) {
-      const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-      const code = isErrorCode(error?.code) ? error.code : 'INTERNAL';
-      throw new AgoraError(code, error?.message ?? `The node answered ${response.status}.`);
-    }
-    return json as T;
+    return parseAnswer<T>(response.status, await response.text());
   }
 }
 

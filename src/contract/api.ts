@@ -355,6 +355,87 @@ export interface LoginLinkResponse {
   expiresAt: string;
 }
 
+/**
+ * The node's settings as saved (GET/PATCH /settings). `agora start` uses them when no flag is
+ * given; flags win for the run they are given to.
+ */
+export interface NodeSettings {
+  /** TCP address for direct connections, HOST:PORT (port 0 = any free port). */
+  listen: string;
+  /** Local API and web app address: 127.0.0.1:PORT, localhost:PORT or [::1]:PORT. */
+  api: string;
+  /** HyperDHT bootstrap nodes (HOST:PORT); empty = the public ones. */
+  bootstrap: string[];
+  dht: boolean;
+  mdns: boolean;
+  /** Days replaced and deleted files stay in a folder's .agora/versions. */
+  versionRetentionDays: number;
+  /** Minutes between full rescans of each folder. */
+  rescanIntervalMinutes: number;
+  /** Largest file the web app may upload, in MB; 0 = no limit. Applies at once. */
+  maxUploadMb: number;
+}
+
+export type SettingKey = keyof NodeSettings;
+
+export interface SettingsResponse {
+  /** Display name; it applies at once. */
+  name: string;
+  /** The user chose the name (first run done); false while it is the host-name default. */
+  nameChosen: boolean;
+  /** What is saved: what the next start uses where no flag is given. */
+  settings: NodeSettings;
+  /** What this run uses (flags and AGORA_VERSIONS_DAYS included). */
+  running: Omit<NodeSettings, 'maxUploadMb'>;
+  /** Settings that only a restart of the node changes. */
+  restartOnly: SettingKey[];
+  /** Settings a start flag (or AGORA_VERSIONS_DAYS) decided for this run. */
+  overridden: SettingKey[];
+  /** Restart-only settings, not decided by a start flag, whose saved value differs from what runs now. */
+  pendingRestart: SettingKey[];
+  /** pendingRestart is not empty: restart the node (agora stop, agora start) to apply them. */
+  restartRequired: boolean;
+}
+
+/** PATCH /settings: only the keys given change. */
+export type SettingsPatch = Partial<NodeSettings> & { name?: string };
+
+export type ActivityType =
+  | 'member.online'
+  | 'member.offline'
+  | 'member.joined'
+  | 'member.removed'
+  | 'member.role'
+  | 'space.added'
+  | 'folder.added'
+  | 'folder.pulled'
+  | 'folder.conflict'
+  | 'folder.problem'
+  | 'sync.badBlock';
+
+/**
+ * GET /activity (newest first) and the `activity` event: what happened lately, kept by the node
+ * (the last 500 items, in memory). An item may be sent again with the same id when it grows
+ * (files pulled in one burst are one item with a `count`).
+ */
+export interface ActivityItem {
+  id: number;
+  type: ActivityType;
+  /** ISO 8601. */
+  at: string;
+  spaceId?: string;
+  spaceName?: string;
+  folderId?: string;
+  folderName?: string;
+  deviceId?: string;
+  name?: string;
+  path?: string;
+  deleted?: boolean;
+  count?: number;
+  role?: Role;
+  message?: string;
+}
+
 export interface ErrorBody {
   error: { code: string; message: string };
 }
@@ -364,7 +445,7 @@ export interface ErrorBody {
  * `folder.removed` {folderId, spaceId}; `folder.state` {folderId, state, error}; `folder.progress`
  * {folderId, files, bytes, totalFiles, totalBytes} (a few times a second at most);
  * `folder.conflict` {folderId, path, copy}; `folder.pulled` {folderId, path, deleted};
- * `sync.badBlock` {folderId, deviceId, path}.
+ * `sync.badBlock` {folderId, deviceId, path}; `activity` an ActivityItem (new, or grown with the same id).
  */
 export type EventType =
   | 'hello'
@@ -380,7 +461,8 @@ export type EventType =
   | 'folder.progress'
   | 'folder.conflict'
   | 'folder.pulled'
-  | 'sync.badBlock';
+  | 'sync.badBlock'
+  | 'activity';
 
 /** One message on the event WebSocket. */
 export interface EventMessage {

@@ -6,6 +6,7 @@ import type { ApiInfoFile } from '../contract/api.js';
 import { AgoraError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { ensureHome, homePaths, initIdentity, writePrivateFile } from '../node/home.js';
+import { parseApiAddress, parseHostPort, type StartFlags } from '../node/node-settings.js';
 import { createLogger, openNode } from '../node/open-node.js';
 import { isAgoraNodeAlive } from '../platform/process-alive.js';
 
@@ -22,11 +23,12 @@ const { values, positionals } = parseArgs({
   options: {
     home: { type: 'string' },
     name: { type: 'string' },
-    listen: { type: 'string', default: '0.0.0.0:0' },
-    api: { type: 'string', default: '127.0.0.1:7420' },
+    // No defaults here: what is not given comes from the saved settings (node-settings.ts).
+    listen: { type: 'string' },
+    api: { type: 'string' },
     bootstrap: { type: 'string' },
-    'no-dht': { type: 'boolean', default: false },
-    'no-mdns': { type: 'boolean', default: false },
+    'no-dht': { type: 'boolean' },
+    'no-mdns': { type: 'boolean' },
   },
 });
 
@@ -38,12 +40,6 @@ function fail(err: unknown): never {
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(JSON.stringify({ error: { code, message } }) + '\n');
   process.exit(1);
-}
-
-function hostPort(value: string, what: string): { host: string; port: number } {
-  const m = /^\[?([^\]]*)\]?:(\d{1,5})$/.exec(value);
-  if (!m || Number(m[2]) > 65535) throw new AgoraError('BAD_REQUEST', `${what} must be HOST:PORT, e.g. 127.0.0.1:0 (got "${value}").`);
-  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
 }
 
 function runningPid(): number | null {
@@ -71,11 +67,17 @@ async function run(): Promise<void> {
   }
   writeFileSync(paths.pid, `${process.pid}\n`, { mode: 0o600 });
   const logger = createLogger(home);
-  const api = hostPort(values.api!, '--api');
-  if (!['127.0.0.1', 'localhost', '::1'].includes(api.host)) {
-    throw new AgoraError('BAD_REQUEST', 'The local API listens on this computer only: use --api 127.0.0.1:PORT.');
-  }
-  const bootstrap = values['no-dht'] ? null : values.bootstrap ? values.bootstrap.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  // Checked before anything opens, so that a bad flag fails fast with what is allowed.
+  if (values.api !== undefined) parseApiAddress(values.api, '--api');
+  if (values.listen !== undefined) parseHostPort(values.listen, '--listen');
+  const flags: StartFlags = {
+    ...(values.listen !== undefined ? { listen: values.listen } : {}),
+    ...(values.api !== undefined ? { api: values.api } : {}),
+    ...(values.bootstrap ? { bootstrap: values.bootstrap.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values['no-dht'] ? { noDht: true } : {}),
+    ...(values['no-mdns'] ? { noMdns: true } : {}),
+  };
+  let apiAddress = values.api ?? '127.0.0.1:7420';
   let node: AgoraNode | null = null;
   let server: ApiServer | null = null;
   let stopping = false;
@@ -95,9 +97,7 @@ async function run(): Promise<void> {
   try {
     node = await openNode({
       home,
-      listen: hostPort(values.listen!, '--listen'),
-      bootstrap,
-      mdns: !values['no-mdns'],
+      flags,
       logger,
       // Fault injection for the end-to-end tests only (a peer that serves corrupt blocks).
       corruptServedBlocks: process.env.AGORA_TEST_CORRUPT_BLOCKS === '1',
@@ -105,12 +105,14 @@ async function run(): Promise<void> {
     if (process.env.AGORA_TEST_CORRUPT_BLOCKS === '1') {
       logger.warn('AGORA_TEST_CORRUPT_BLOCKS=1: this node serves corrupt blocks on purpose (tests only); peers will refuse them');
     }
+    apiAddress = node.settings.view().running.api;
+    const api = parseApiAddress(apiAddress);
     server = await startApiServer({ node, host: '127.0.0.1', port: api.port, token: apiToken(), logger, requestStop: () => void stop() });
   } catch (err) {
     rmSync(paths.pid, { force: true });
     await node?.close().catch(() => {});
     const message = (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
-      ? new AgoraError('CONFLICT', `The API address ${values.api} is in use (another Agora node?). Choose another with --api 127.0.0.1:PORT (0 = any free port).`)
+      ? new AgoraError('CONFLICT', `The API address ${apiAddress} is in use (another Agora node?). Choose another with --api 127.0.0.1:PORT (0 = any free port).`)
       : err;
     throw message;
   }

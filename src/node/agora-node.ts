@@ -11,7 +11,9 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
 import type { FolderRecord, SpaceRecord, Store } from '../ports/store.js';
+import { ActivityLog } from './activity-log.js';
 import type { Identity } from './home.js';
+import { loadSettings, NodeSettings, resolveStart, type StartValues } from './node-settings.js';
 import { SpaceAccess, unnamed, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
 
 export const VERSION = '0.1.0';
@@ -34,6 +36,8 @@ export interface NodeDeps {
   versionRetentionMs?: number;
   /** Fault injection for end-to-end tests (AGORA_TEST_CORRUPT_BLOCKS=1): serve corrupt blocks. */
   corruptServedBlocks?: boolean;
+  /** What this run was started with (flags over saved settings); simulations leave it out. */
+  started?: StartValues;
 }
 
 export interface SpaceSummary {
@@ -63,11 +67,15 @@ export class AgoraNode {
   readonly invites: InviteService;
   readonly sync: SyncService;
   readonly access: SpaceAccess;
+  readonly settings: NodeSettings;
+  readonly activity: ActivityLog;
   private name: string;
+  private nameChosen: boolean;
   private closed = false;
 
   constructor(private readonly deps: NodeDeps) {
     this.name = deps.identity.name;
+    this.nameChosen = deps.identity.nameChosen === true;
     const { store, clock, logger, network } = deps;
     const keyPair = deps.identity.keyPair;
     const selfName = () => this.name;
@@ -88,6 +96,15 @@ export class AgoraNode {
     });
     this.peers.addProtocol(this.sync);
     this.access = new SpaceAccess({ spaces: this.spaces, sync: this.sync, store, selfId: keyPair.publicKey.toString('hex'), selfName });
+    this.settings = new NodeSettings(store.settings, deps.started ?? resolveStart({}, loadSettings(store.settings)));
+    this.activity = new ActivityLog({
+      events: this.events,
+      now: () => clock.now(),
+      spaceIds: () => this.spaces.list().map((s) => s.spaceId),
+      spaceName: (spaceId) => this.listSpaces().find((s) => s.spaceId === spaceId)?.name,
+      members: (spaceId) => this.members(spaceId),
+      folder: (folderId) => store.folders.get(folderId),
+    });
   }
 
   get deviceId(): string {
@@ -103,6 +120,7 @@ export class AgoraNode {
       this.deps.logger.info({ dht: status }, status === 'offline' ? 'DHT unreachable; working over direct addresses' : `DHT ${status}`);
       this.events.emit('dht.status', { status });
     });
+    this.activity.start();
     await this.sync.start();
     await this.deps.network.start(signal);
     this.peers.start(this.invites);
@@ -111,6 +129,7 @@ export class AgoraNode {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.activity.stop();
     this.peers.stop();
     await this.sync.stop();
     await this.deps.network.close();
@@ -128,8 +147,14 @@ export class AgoraNode {
     };
   }
 
+  /** Whether the user gave a name (the first-run screen is done) or it is still the host-name default. */
+  get hasChosenName(): boolean {
+    return this.nameChosen;
+  }
+
   setName(name: string): void {
     this.name = SpaceService.validateName(name);
+    this.nameChosen = true;
     this.deps.saveName?.(this.name);
   }
 

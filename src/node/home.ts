@@ -34,6 +34,8 @@ const identitySchema = z.object({
   secretKey: z.string().regex(/^[0-9a-f]{128}$/),
   name: z.string().min(1).max(100),
   createdAt: z.number(),
+  /** The user gave the name (init --name, the web app); absent in older files and for the host-name default. */
+  nameChosen: z.boolean().optional(),
 });
 export type IdentityFile = z.infer<typeof identitySchema>;
 
@@ -41,6 +43,8 @@ export interface Identity {
   keyPair: KeyPair;
   deviceId: string;
   name: string;
+  /** False while the name is the default one (the host name): the web app then asks for one first. */
+  nameChosen?: boolean;
 }
 
 /** Writes a file readable by this user only, atomically (temp + rename). */
@@ -64,6 +68,7 @@ export function loadIdentity(home: string): Identity | null {
     keyPair: { publicKey: Buffer.from(parsed.publicKey, 'hex'), secretKey: Buffer.from(parsed.secretKey, 'hex') },
     deviceId: parsed.publicKey,
     name: parsed.name,
+    nameChosen: parsed.nameChosen === true,
   };
 }
 
@@ -72,17 +77,18 @@ export function initIdentity(home: string, name?: string): Identity {
   ensureHome(home);
   const existing = loadIdentity(home);
   if (existing) {
-    if (name && name !== existing.name) saveName(home, existing, name);
-    return { ...existing, name: name ?? existing.name };
+    if (name && (name !== existing.name || !existing.nameChosen)) saveName(home, existing, name);
+    return name ? { ...existing, name, nameChosen: true } : existing;
   }
   const keyPair = generateKeyPair();
-  const identity: Identity = { keyPair, deviceId: keyPair.publicKey.toString('hex'), name: name ?? defaultName() };
+  const identity: Identity = { keyPair, deviceId: keyPair.publicKey.toString('hex'), name: name ?? defaultName(), nameChosen: name !== undefined };
   save(home, identity);
   return identity;
 }
 
+/** A name saved this way was chosen by the user (the first-run screen is then done). */
 export function saveName(home: string, identity: Identity, name: string): void {
-  save(home, { ...identity, name });
+  save(home, { ...identity, name, nameChosen: true });
 }
 
 function save(home: string, identity: Identity): void {
@@ -92,6 +98,7 @@ function save(home: string, identity: Identity): void {
     secretKey: identity.keyPair.secretKey.toString('hex'),
     name: identity.name,
     createdAt: Date.now(),
+    nameChosen: identity.nameChosen,
   };
   writePrivateFile(homePaths(home).identity, JSON.stringify(file, null, 2) + '\n');
 }

@@ -11,18 +11,14 @@ import { AgoraError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
 import { AgoraNode } from './agora-node.js';
 import { defaultHome, ensureHome, homePaths, initIdentity, loadIdentity, saveName } from './home.js';
+import { loadSettings, parseHostPort, PUBLIC_BOOTSTRAP, resolveStart, type StartFlags, type StartValues } from './node-settings.js';
 
-/** The public HyperDHT bootstrap nodes, used when the user names none. */
-export const PUBLIC_BOOTSTRAP = ['node1.hyperdht.org:49737', 'node2.hyperdht.org:49737', 'node3.hyperdht.org:49737'];
 const LAST_PORT_KEY = 'network.lastListenPort';
 
 export interface NodeConfig {
   home: string;
-  /** TCP fast path; port 0 re-uses the last port if free, so members find us again after a restart. */
-  listen: { host: string; port: number };
-  /** null disables the DHT; undefined means the public bootstrap. */
-  bootstrap: string[] | null | undefined;
-  mdns: boolean;
+  /** What `agora start` was given; the rest comes from the saved settings (see node-settings.ts). */
+  flags: StartFlags;
   logger: PinoLogger;
   /** false: no file watcher (periodic rescans only). */
   watch?: boolean;
@@ -36,7 +32,8 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
   const identity = loadIdentity(config.home) ?? initIdentity(config.home);
   const store = openSqliteStore(homePaths(config.home).database, { logger: config.logger });
   try {
-    const network = await startNetwork(config, identity.keyPair, store, signal);
+    const started = resolveStart(config.flags, loadSettings(store.settings), process.env);
+    const network = await startNetwork(started, config, identity.keyPair, store, signal);
     const node = new AgoraNode({
       identity,
       store,
@@ -48,7 +45,9 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
       fs: new NodeFs(),
       watcher: config.watch === false ? null : new ParcelWatcher(),
       corruptServedBlocks: config.corruptServedBlocks,
-      versionRetentionMs: versionRetentionFromEnv(),
+      versionRetentionMs: started.values.versionRetentionDays * 24 * 3600_000,
+      rescanIntervalMs: started.values.rescanIntervalMinutes * 60_000,
+      started,
     });
     await node.start(signal);
     return node;
@@ -58,13 +57,16 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
   }
 }
 
-async function startNetwork(config: NodeConfig, keyPair: { publicKey: Buffer; secretKey: Buffer }, store: Store, signal?: AbortSignal) {
-  const bootstrap = config.bootstrap === undefined ? PUBLIC_BOOTSTRAP : config.bootstrap;
+async function startNetwork(started: StartValues, config: NodeConfig, keyPair: { publicKey: Buffer; secretKey: Buffer }, store: Store, signal?: AbortSignal) {
+  const { values } = started;
+  // null disables the DHT; an empty list means the public bootstrap nodes.
+  const bootstrap = !values.dht ? null : values.bootstrap.length > 0 ? values.bootstrap : PUBLIC_BOOTSTRAP;
+  const listen = parseHostPort(values.listen, 'The listen address');
   const make = (port: number) =>
-    new SwarmNetwork({ keyPair, listen: { host: config.listen.host, port }, bootstrap, mdns: config.mdns, logger: config.logger });
+    new SwarmNetwork({ keyPair, listen: { host: listen.host, port }, bootstrap, mdns: values.mdns, logger: config.logger });
   const lastPort = store.settings.get<number>(LAST_PORT_KEY);
   let network: SwarmNetwork | null = null;
-  if (config.listen.port === 0 && lastPort) {
+  if (listen.port === 0 && lastPort) {
     const candidate = make(lastPort);
     try {
       await candidate.start(signal);
@@ -74,26 +76,17 @@ async function startNetwork(config: NodeConfig, keyPair: { publicKey: Buffer; se
     }
   }
   if (!network) {
-    network = make(config.listen.port);
+    network = make(listen.port);
     try {
       await network.start(signal);
     } catch (err) {
       await network.close();
-      throw new AgoraError('CONFLICT', `Cannot listen on ${config.listen.host}:${config.listen.port} (${(err as Error).message}). Choose another --listen address.`, { cause: err });
+      throw new AgoraError('CONFLICT', `Cannot listen on ${values.listen} (${(err as Error).message}). Choose another --listen address, or another listen address in the web app's settings.`, { cause: err });
     }
   }
   const port = Number(network.addresses()[0]?.split(':').pop());
   if (port > 0) store.settings.set(LAST_PORT_KEY, port);
   return network;
-}
-
-/** AGORA_VERSIONS_DAYS: days replaced and deleted files are kept (default 30; 0 keeps none beyond the next rescan). */
-function versionRetentionFromEnv(): number | undefined {
-  const raw = process.env.AGORA_VERSIONS_DAYS;
-  if (raw === undefined || raw === '') return undefined;
-  const days = Number(raw);
-  if (!Number.isFinite(days) || days < 0) throw new AgoraError('BAD_REQUEST', `AGORA_VERSIONS_DAYS must be a number of days, not "${raw}".`);
-  return days * 24 * 3600_000;
 }
 
 /** The default home keeps spaces in ~/Agora; any other home keeps them inside itself. */

@@ -15,6 +15,9 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
 
+export const DESKTOP = { viewport: { width: 1280, height: 860 } };
+export const PHONE = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+
 /** One person's browser, signed in to their own node through the one-time link of `agora open`. */
 export class Person {
   readonly errors: string[] = [];
@@ -31,9 +34,11 @@ export class Person {
   }
 
   static async open(browser: Browser, home: AgoraHome, options: { mobile?: boolean } = {}): Promise<Person> {
-    const context = await browser.newContext(
-      options.mobile ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 860 } },
-    );
+    // Reduced motion: the app then skips transitions, so screenshots and accessibility checks see settled frames.
+    const context = await browser.newContext({
+      reducedMotion: 'reduce',
+      ...(options.mobile ? PHONE : DESKTOP),
+    });
     const page = await context.newPage();
     const person = new Person(home, context, page);
     const { link } = await home.json<{ link: string }>('open', '--no-browser');

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
 import { AgoraHome } from '../e2e/agora-process.js';
 import { waitFor } from '../helpers/wait.js';
+import { expectAccessible } from './a11y.js';
 import { launchChromium, Person } from './browser.js';
 
 /**
@@ -119,17 +120,20 @@ describe('web app', () => {
     await pb.goBack();
     await pb.getByRole('tab', { name: 'Members' }).click();
     await pb.getByLabel('Alice is online').waitFor({ timeout: 15_000 });
+    await expectAccessible(pb, 'members (a member, with others)');
     await bob.screenshot('members');
 
     await pa.getByRole('link', { name: 'Folders' }).first().click();
     await pa.getByText('Bob: in sync').waitFor({ timeout: 30_000 });
+    await expectAccessible(pa, 'folders (with a peer in sync)');
     await alice.screenshot('folders');
     await pa.getByRole('tab', { name: 'Members' }).click();
     await pa.getByLabel('Role of Bob').first().waitFor();
     await pa.getByLabel('Bob is online').waitFor();
+    await expectAccessible(pa, 'members (admin: roles and remove)');
     await alice.screenshot('members-admin');
     await pa.getByRole('link', { name: 'Activity' }).click();
-    await pa.getByText(/came online/).first().waitFor();
+    await pa.getByText(/came online|joined Acme/).first().waitFor();
     await alice.screenshot('activity');
     await pa.getByRole('link', { name: 'Settings' }).click();
     await pa.getByLabel('Display name').waitFor();

@@ -4,7 +4,7 @@ import type { StatusResponse } from '../../src/contract/api.js';
 import { api, problemOf, type Problem } from './api.js';
 import { LiveProvider } from './live.js';
 import { Shell } from './components/Shell.js';
-import { FirstRun, firstRunDone } from './screens/FirstRun.js';
+import { FirstRun } from './screens/FirstRun.js';
 import { SignedOut } from './screens/SignedOut.js';
 
 type Boot = { kind: 'loading' } | { kind: 'problem'; problem: Problem } | { kind: 'ready'; status: StatusResponse; firstRun: boolean };
@@ -15,8 +15,9 @@ const SIGNED_OUT: Problem = { code: 'UNAUTHORIZED', message: 'This browser is no
 async function boot(): Promise<Boot> {
   try {
     if (!(await api.session()).signedIn) return { kind: 'problem', problem: SIGNED_OUT };
-    const [status, spaces] = await Promise.all([api.status(), api.spaces()]);
-    return { kind: 'ready', status, firstRun: spaces.length === 0 && !firstRunDone() };
+    const [status, spaces, settings] = await Promise.all([api.status(), api.spaces(), api.settings()]);
+    // The node remembers whether a name was chosen, so every browser (and a cleared one) agrees.
+    return { kind: 'ready', status, firstRun: spaces.length === 0 && !settings.nameChosen };
   } catch (err) {
     return { kind: 'problem', problem: problemOf(err) };
   }

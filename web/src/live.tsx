@@ -1,5 +1,5 @@
 import { createContext, useCallback, useContext, useEffect, useEffectEvent, useRef, useState, type ReactNode } from 'react';
-import type { EventMessage, EventType } from '../../src/contract/api.js';
+import type { ActivityItem, EventMessage } from '../../src/contract/api.js';
 import { api, problemOf, type Problem } from './api.js';
 
 type Listener = (event: EventMessage) => void;
@@ -8,20 +8,30 @@ interface LiveContext {
   connected: boolean;
   /** Bumped on every (re)connection: what was loaded before may be stale. */
   generation: number;
-  activity: EventMessage[];
+  /** What happened lately, newest first: the node's list, merged with what arrives live. */
+  activity: ActivityItem[];
   subscribe(listener: Listener): () => void;
 }
 
 const Ctx = createContext<LiveContext | null>(null);
-const ACTIVITY_LIMIT = 300;
-const QUIET: ReadonlySet<EventType> = new Set(['hello', 'folder.progress']);
+const ACTIVITY_LIMIT = 500;
+
+/** Items by id (an item the node grew comes again with the same id), newest first. */
+export function mergeActivity(list: ActivityItem[], more: ActivityItem[]): ActivityItem[] {
+  const byId = new Map(list.map((i) => [i.id, i]));
+  for (const item of more) {
+    const known = byId.get(item.id);
+    if (!known || known.at <= item.at) byId.set(item.id, item);
+  }
+  return [...byId.values()].sort((a, b) => b.id - a.id).slice(0, ACTIVITY_LIMIT);
+}
 
 /** One event stream for the whole app; it reconnects by itself when the node comes back. */
 export function LiveProvider({ children }: { children: ReactNode }) {
   const listeners = useRef(new Set<Listener>());
   const [connected, setConnected] = useState(false);
   const [generation, setGeneration] = useState(0);
-  const [activity, setActivity] = useState<EventMessage[]>([]);
+  const [activity, setActivity] = useState<ActivityItem[]>([]);
 
   useEffect(() => {
     let close: (() => void) | null = null;
@@ -35,8 +45,13 @@ export function LiveProvider({ children }: { children: ReactNode }) {
             delay = 500;
             setConnected(true);
             setGeneration((g) => g + 1);
+            // What happened before this page (or while the stream was down) comes from the node's list.
+            api.activity().then(
+              (items) => setActivity((list) => mergeActivity(list, items)),
+              () => undefined, // the stream reconnects and asks again
+            );
           }
-          if (!QUIET.has(event.type)) setActivity((list) => [event, ...list].slice(0, ACTIVITY_LIMIT));
+          if (event.type === 'activity') setActivity((list) => mergeActivity(list, [event.data as ActivityItem]));
           for (const l of listeners.current) l(event);
         },
         undefined,

@@ -1,61 +1,57 @@
 import { List, Stack, Text } from '@mantine/core';
-import type { EventMessage } from '../../../src/contract/api.js';
-import { api } from '../api.js';
+import type { ActivityItem } from '../../../src/contract/api.js';
 import { PageTitle } from '../components/PageTitle.js';
-import { shortId } from '../format.js';
-import { useLive, useLiveContext } from '../live.js';
+import { roleLabel, shortId } from '../format.js';
+import { useLiveContext } from '../live.js';
 
-type Data = Record<string, unknown>;
-
-function describe(e: EventMessage, folderName: (id: string) => string): string | null {
-  const d = (e.data ?? {}) as Data;
-  const folder = typeof d.folderId === 'string' ? folderName(d.folderId) : '';
-  const device = typeof d.name === 'string' && d.name ? d.name : typeof d.deviceId === 'string' ? `Device ${shortId(d.deviceId)}` : 'A device';
-  switch (e.type) {
+/** One item in words; names were taken by the node when it happened. */
+export function describeActivity(item: ActivityItem): string {
+  const who = item.name || (item.deviceId ? `Device ${shortId(item.deviceId)}` : 'A device');
+  const space = item.spaceName ?? 'a space';
+  const folder = item.folderName ? `${item.spaceName ? `${item.spaceName}/` : ''}${item.folderName}` : item.folderId ? `folder ${shortId(item.folderId)}` : 'a folder';
+  const role = (roleLabel[item.role ?? 'member'] ?? 'member').toLowerCase();
+  switch (item.type) {
     case 'member.online':
-      return `${device} came online`;
+      return `${who} came online`;
     case 'member.offline':
-      return `${device} went offline`;
-    case 'space.changed':
-      return 'A space changed (members, roles or folders)';
+      return `${who} went offline`;
+    case 'member.joined':
+      return `${who} joined ${space} as ${role}`;
+    case 'member.removed':
+      return `${who} is no longer in ${space}`;
+    case 'member.role':
+      return `${who} is now ${role} in ${space}`;
+    case 'space.added':
+      return `You are now in the space ${space}`;
     case 'folder.added':
       return `Folder ${folder} is now shared here`;
-    case 'folder.removed':
-      return `Folder ${folder} is no longer synced here`;
-    case 'folder.state':
-      return d.state === 'error' ? `Folder ${folder} has a problem: ${String(d.error)}` : null;
-    case 'folder.pulled':
-      return `${d.deleted ? 'Deleted' : 'Received'} ${folder}/${String(d.path)}`;
+    case 'folder.pulled': {
+      const more = (item.count ?? 1) - 1;
+      const verb = item.deleted ? 'Deleted' : 'Received';
+      return `${verb} ${folder}/${item.path ?? ''}${more > 0 ? ` and ${more} more file${more === 1 ? '' : 's'}` : ''}`;
+    }
     case 'folder.conflict':
-      return `Conflict in ${folder}/${String(d.path)}: both versions kept`;
+      return `Conflict in ${folder}/${item.path ?? ''}: both versions kept (see Conflicts)`;
+    case 'folder.problem':
+      return `Folder ${folder} has a problem: ${item.message ?? 'unknown'}`;
     case 'sync.badBlock':
-      return `A peer sent damaged data for ${folder}/${String(d.path)}; it was refused`;
-    case 'dht.status':
-      return `Internet discovery is ${String(d.status)}`;
-    default:
-      return null;
+      return `${who} sent damaged data for ${folder}/${item.path ?? ''}; it was refused`;
   }
 }
 
-/** What happened since this page was opened, newest first, as the node reports it. */
+/** What happened lately, newest first: kept by the node, so it survives a page load. */
 export function Activity() {
   const { activity } = useLiveContext();
-  const folders = useLive((signal) => api.folders(undefined, signal), 'all-folders', (e) => e.type === 'folder.added');
-  const names = new Map((folders.data ?? []).map((f) => [f.folderId, `${f.spaceName}/${f.name}`]));
-  const lines = activity.flatMap((e, i) => {
-    const text = describe(e, (id) => names.get(id) ?? shortId(id));
-    return text ? [{ key: `${e.at}-${i}`, text, at: e.at }] : [];
-  });
   return (
     <Stack>
       <PageTitle>Activity</PageTitle>
-      {lines.length === 0 && <Text>Nothing has happened since you opened Agora. Files that arrive, people who come online and conflicts show up here.</Text>}
+      {activity.length === 0 && <Text>Nothing has happened since Agora started. Files that arrive, people who come online or join, and conflicts show up here.</Text>}
       <List spacing="xs" listStyleType="none" aria-label="Activity" aria-live="polite">
-        {lines.map((line) => (
-          <List.Item key={line.key}>
-            <Text size="sm">{line.text}</Text>
+        {activity.map((item) => (
+          <List.Item key={item.id} data-testid="activity-item">
+            <Text size="sm">{describeActivity(item)}</Text>
             <Text size="xs" c="dimmed">
-              {new Date(line.at).toLocaleTimeString()}
+              {new Date(item.at).toLocaleString()}
             </Text>
           </List.Item>
         ))}

@@ -3,12 +3,6 @@ import { useState, type FormEvent } from 'react';
 import { api, problemOf, type Problem } from '../api.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 
-const DONE_KEY = 'agora.firstRunDone';
-
-export function firstRunDone(): boolean {
-  return localStorage.getItem(DONE_KEY) === '1';
-}
-
 /** The first thing a new user sees: the name the other members will know them by. */
 export function FirstRun({ name, onDone }: { name: string; onDone: () => void }) {
   const [value, setValue] = useState(name);
@@ -19,8 +13,7 @@ export function FirstRun({ name, onDone }: { name: string; onDone: () => void })
     e.preventDefault();
     setBusy(true);
     try {
-      await api.setName(value.trim());
-      localStorage.setItem(DONE_KEY, '1');
+      await api.setName(value.trim()); // the node also records that the name was chosen
       onDone();
     } catch (err) {
       setProblem(problemOf(err));

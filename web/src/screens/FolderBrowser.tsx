@@ -1,57 +1,54 @@
 import { Anchor, Breadcrumbs, Button, Card, Group, Modal, Stack, Table, Text, VisuallyHidden } from '@mantine/core';
 import { useRef, useState, type DragEvent } from 'react';
-import { api, problemOf, type Problem } from '../api.js';
+import { api, problemOf } from '../api.js';
 import { PageTitle } from '../components/PageTitle.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
+import { ScrollTable } from '../components/ScrollTable.js';
 import { bytes, when } from '../format.js';
 import { aboutFolder, useLive } from '../live.js';
 import { href } from '../route.js';
+import { entriesOf, filesOfEntries, topNames, type PickedFile } from '../upload.js';
+import { FilePicker } from './folder/FilePicker.js';
+import { UploadStatus } from './folder/UploadStatus.js';
+import { useUploader } from './folder/use-uploader.js';
 import { VersionsDialog } from './VersionsDialog.js';
 
 /** One directory of a shared folder: open, download, see versions, and drop files in to upload them. */
 export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; folderId: string; path: string }) {
   const folder = useLive((signal) => api.folderStatus(folderId, signal), `status-${folderId}`, aboutFolder(folderId), 500);
   const listing = useLive((signal) => api.listFiles(folderId, path, signal), `files-${folderId}-${path}`, (e) => aboutFolder(folderId)(e) && e.type !== 'folder.progress');
+  const settings = useLive((signal) => api.settings(signal), 'settings', () => false);
+  const uploader = useUploader(folderId, path, settings.data?.settings.maxUploadMb ?? 0, listing.reload);
   const [dragging, setDragging] = useState(false);
-  const [uploading, setUploading] = useState<string | null>(null);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [replace, setReplace] = useState<File[] | null>(null);
+  const [replace, setReplace] = useState<PickedFile[] | null>(null);
   const [versionsOf, setVersionsOf] = useState<string | null>(null);
   const [versionsOpen, setVersionsOpen] = useState(false);
-  const input = useRef<HTMLInputElement>(null);
+  const filesInput = useRef<HTMLInputElement>(null);
+  const dirInput = useRef<HTMLInputElement>(null);
   const writable = folder.data?.access === 'write';
+  const busy = uploader.progress !== null;
   const name = folder.data?.name ?? 'Folder';
   const segments = path ? path.split('/') : [];
 
-  const upload = async (files: File[], overwrite: boolean) => {
-    setProblem(null);
-    let done = 0;
-    for (const file of files) {
-      setUploading(`Uploading ${file.name} (${++done} of ${files.length})…`);
-      try {
-        await api.upload(folderId, path ? `${path}/${file.name}` : file.name, file, overwrite);
-      } catch (err) {
-        setProblem(problemOf(err));
-        break;
-      }
-    }
-    setUploading(null);
-    listing.reload();
+  const receive = (files: PickedFile[]) => {
+    if (files.length === 0 || busy) return;
+    const existing = new Set((listing.data?.entries ?? []).map((e) => e.name));
+    if ([...topNames(files)].some((n) => existing.has(n))) return setReplace(files);
+    void uploader.upload(files, false);
   };
 
-  const receive = (files: File[]) => {
-    if (files.length === 0) return;
-    const existing = new Set((listing.data?.entries ?? []).map((e) => e.name));
-    const clashes = files.filter((f) => existing.has(f.name));
-    if (clashes.length > 0) return setReplace(files);
-    void upload(files, false);
+  const start = (overwrite: boolean) => {
+    const files = replace ?? [];
+    setReplace(null);
+    void uploader.upload(files, overwrite);
   };
 
   const onDrop = (e: DragEvent) => {
     e.preventDefault();
     setDragging(false);
-    if (!writable) return setProblem({ code: 'FORBIDDEN', message: 'You may only read this folder.', hint: 'Ask an admin of the space for write access.' });
-    receive(Array.from(e.dataTransfer.files));
+    if (!writable) return uploader.setProblem({ code: 'FORBIDDEN', message: 'You may only read this folder.', hint: 'Ask an admin of the space for write access.' });
+    const entries = entriesOf(e.dataTransfer.items); // now: the drop's data is gone once the handler returns
+    void filesOfEntries(entries).then(receive, (err: unknown) => uploader.setProblem(problemOf(err)));
   };
 
   return (
@@ -80,36 +77,34 @@ export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; fo
       >
         <Group justify="space-between" wrap="wrap" mb="sm">
           <Text size="sm" c="dimmed">
-            {writable ? 'Drop files here to add them to this folder.' : 'You may only read this folder.'}
+            {writable ? 'Drop files or folders here to add them to this folder.' : 'You may only read this folder.'}
           </Text>
           {writable && (
-            <>
-              <Button size="sm" variant="light" onClick={() => input.current?.click()}>
+            <Group gap="xs">
+              <Button size="sm" variant="light" onClick={() => filesInput.current?.click()} disabled={busy}>
                 Upload files
               </Button>
-              <input
-                ref={input}
-                type="file"
-                multiple
-                hidden
-                aria-hidden
-                tabIndex={-1}
-                onChange={(e) => {
-                  receive(Array.from(e.currentTarget.files ?? []));
-                  e.currentTarget.value = '';
-                }}
-              />
-            </>
+              <Button size="sm" variant="light" onClick={() => dirInput.current?.click()} disabled={busy}>
+                Upload a folder
+              </Button>
+              <FilePicker ref={filesInput} onFiles={receive} />
+              <FilePicker ref={dirInput} onFiles={receive} directory />
+            </Group>
           )}
         </Group>
         <div role="status" aria-live="polite">
-          {uploading && <Text size="sm">{uploading}</Text>}
+          {uploader.result && (
+            <Text size="sm" c="teal.9">
+              {uploader.result}
+            </Text>
+          )}
         </div>
-        {problem && <ProblemAlert problem={problem} title="Upload failed" />}
+        {uploader.progress && <UploadStatus progress={uploader.progress} onCancel={uploader.cancel} />}
+        {uploader.problem && <ProblemAlert problem={uploader.problem} title="Upload failed" />}
         {listing.problem && <ProblemAlert problem={listing.problem} />}
         {listing.data?.entries.length === 0 && <Text py="md">This folder is empty.</Text>}
         {(listing.data?.entries.length ?? 0) > 0 && (
-          <Table.ScrollContainer minWidth={300}>
+          <ScrollTable label="Files (scrolls sideways)" minWidth={300}>
             <Table aria-label={`Contents of ${segments.at(-1) ?? name}`} highlightOnHover>
               <Table.Thead>
                 <Table.Tr>
@@ -149,24 +144,19 @@ export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; fo
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollTable>
         )}
       </Card>
       <Modal opened={replace !== null} onClose={() => setReplace(null)} title="Replace existing files?">
-        <Text mb="md">Some of these files already exist here. Replacing them changes them for everyone in the space.</Text>
+        <Text mb="md">Some of these names already exist here. Replacing them changes them for everyone in the space.</Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={() => setReplace(null)}>
             Cancel
           </Button>
-          <Button
-            onClick={() => {
-              const files = replace ?? [];
-              setReplace(null);
-              void upload(files, true);
-            }}
-          >
-            Replace
+          <Button variant="light" onClick={() => start(false)}>
+            Keep existing
           </Button>
+          <Button onClick={() => start(true)}>Replace</Button>
         </Group>
       </Modal>
       {versionsOf && <VersionsDialog key={versionsOf} opened={versionsOpen} folderId={folderId} path={versionsOf} onClose={() => setVersionsOpen(false)} onRestored={listing.reload} />}

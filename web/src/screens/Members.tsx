@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { Member, Space } from '../../../src/contract/api.js';
 import { api, problemOf, type Problem } from '../api.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
+import { ScrollTable } from '../components/ScrollTable.js';
 import { roleLabel } from '../format.js';
 import { aboutSpace, useLive } from '../live.js';
 
@@ -29,7 +30,7 @@ export function Members({ space }: { space: Space }) {
     <Stack>
       {members.problem && <ProblemAlert problem={members.problem} />}
       {problem && <ProblemAlert problem={problem} title="The change was not made" />}
-      <Table.ScrollContainer minWidth={360}>
+      <ScrollTable label="Members (scrolls sideways)" minWidth={360}>
         <Table aria-label="Members" verticalSpacing="sm">
           <Table.Thead>
             <Table.Tr>
@@ -83,7 +84,7 @@ export function Members({ space }: { space: Space }) {
             ))}
           </Table.Tbody>
         </Table>
-      </Table.ScrollContainer>
+      </ScrollTable>
       <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={`Remove ${removing?.name ?? ''}?`}>
         <Text mb="md">They get nothing new from this space from now on. Files already on their computer stay there: no software can take them back.</Text>
         <Group justify="flex-end">
