@@ -16,6 +16,7 @@ import { bumpVersion } from './version-vector.js';
 import { Scanner, type ScanProblem } from './scanner.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
+import { recordHasBlockAt, statMatchesRecord } from './serve-check.js';
 import { DEFAULT_VERSION_RETENTION_MS, housekeeping } from './housekeeping.js';
 
 export type FolderRunState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused';
@@ -212,21 +213,36 @@ export class FolderSync {
 
   /**
    * A block of our own files for a peer: where the peer expects it if it is still there,
-   * else wherever the index has that hash. Verified, so a file changed since its last scan
-   * never makes us send wrong bytes.
+   * else wherever the index has that hash. Never stale: the bytes are sent unhashed only if
+   * our record puts that block there and the open file, stat'ed right after the read, is
+   * still what the record describes (serve-check.ts); otherwise they are hashed, and a
+   * mismatch queues a rescan of the file.
    */
   async readBlock(hash: Buffer, size: number, hint: { path: string; offset: number }, signal?: AbortSignal): Promise<Buffer> {
     throwIfAborted(signal);
     const tryRead = async (path: string, offset: number): Promise<Buffer | null> => {
+      const rec = this.tree.get(path);
+      // Our index puts this block there, so a file that no longer matches its record is a
+      // change the scanner has not recorded yet.
+      const claimed = rec !== undefined && recordHasBlockAt(rec, hash, size, offset);
+      let data: Buffer | null = null;
+      let stale = claimed;
       try {
-        return await this.handles.use(path, async (handle) => {
+        data = await this.handles.use(path, async (handle) => {
           const buf = Buffer.allocUnsafe(size);
           const n = await handle.read(buf, 0, size, offset);
-          return n === size && blockHash(buf).equals(hash) ? buf : null;
+          if (n !== size) return null;
+          if (claimed && statMatchesRecord(await handle.stat(), rec)) {
+            stale = false;
+            return buf;
+          }
+          return blockHash(buf).equals(hash) ? buf : null;
         });
       } catch {
-        return null;
+        // unreadable or gone: stale if the index says the block is there
       }
+      if (stale) this.requestScan([path]);
+      return data;
     };
     const hinted = this.tree.get(hint.path);
     if (hinted && !hinted.deleted && hinted.type === 'file') {
@@ -234,10 +250,9 @@ export class FolderSync {
       if (data) return data;
     }
     const loc = this.deps.store.index.findBlock(this.folderId, hash);
-    if (loc && loc.size === size) {
+    if (loc && loc.size === size && (loc.path !== hint.path || loc.offset !== hint.offset)) {
       const data = await tryRead(loc.path, loc.offset);
       if (data) return data;
-      this.requestScan([loc.path]); // the index is stale for that file
     }
     throw new NotFoundError('block not found');
   }
