@@ -199,6 +199,28 @@ export function describeFsPort(name: string, factory: () => Promise<FsFixture>):
         await expectFsError(folder.setMtime('missing', when), 'FS', 'ENOENT');
       });
 
+      it('sets the mode and mtime through an open write handle, keeping only permission bits', async (ctx) => {
+        const when = Date.UTC(2023, 6, 1, 8, 9, 10, 123);
+        const handle = await folder.openWrite('h.bin');
+        try {
+          await handle.write(Buffer.from('abc'), 0);
+          if (fx.execBit) {
+            await handle.chmod(0o4755); // setuid from a peer must not survive
+            expect((await handle.stat()).mode).toBe(0o755);
+            await handle.chmod(0o644);
+          }
+          await handle.setMtime(when);
+          await handle.sync();
+          expect((await handle.stat()).mtimeMs).toBeCloseTo(when, 0);
+        } finally {
+          await handle.close();
+        }
+        const st = await folder.lstat('h.bin');
+        expect(st?.mtimeMs).toBeCloseTo(when, 0);
+        if (fx.execBit) expect(st?.mode).toBe(0o644);
+        else ctx.skip('this file system has no exec bit');
+      });
+
       it('reports free space and flushes folders', async () => {
         expect(await folder.availableBytes()).toBeGreaterThan(0);
         await folder.mkdir('d');

@@ -59,26 +59,28 @@ export class Puller {
     // Small files: a full disk shows up as a failed write (DISK_FULL) without a statfs per file.
     if (winner.size >= 1024 * 1024) await this.checkSpace(temp, winner.size);
     const handle = await fs.openWrite(temp);
+    let st: FsStat;
     try {
       await this.fill(handle, winner, signal);
       await handle.truncate(winner.size);
+      // Mode and mtime through the open handle, before the fsync so that it covers them too.
+      await handle.chmod(fileMode(winner));
+      await handle.setMtime(winner.mtimeMs);
       await handle.sync();
+      // The stat to record: the file we wrote (rename keeps its inode and mtime), whatever
+      // lands at `path` after the rename.
+      st = await handle.stat();
     } catch (err) {
       await handle.close().catch(() => undefined);
       if (err instanceof FsError && err.code === 'DISK_FULL') await fs.unlink(temp).catch(() => undefined);
       throw err;
     }
     await handle.close();
-    await fs.chmod(temp, fileMode(winner));
-    await fs.setMtime(temp, winner.mtimeMs);
-    await this.assertUnchanged(path);
-    const existing = await fs.lstat(path);
+    const existing = await this.assertUnchanged(path);
     if (existing?.type === 'file') await archiveVersion(fs, path, this.deps.now(), 'keep');
     else if (existing?.type === 'dir') await this.removeDir(path);
     await fs.rename(temp, path);
     // The caller fsyncs the directory before it records the new version (once per directory for a batch).
-    const st = await fs.lstat(path);
-    if (!st) throw new FsError('FS', `${path} vanished right after it was written`);
     return st;
   }
 
@@ -130,22 +132,26 @@ export class Puller {
     return target;
   }
 
-  /** Throws LocalChangeError unless the disk still matches this device's record of `path`. */
-  async assertUnchanged(path: string): Promise<void> {
+  /**
+   * Throws LocalChangeError unless the disk still matches this device's record of `path`;
+   * returns what is there (null: nothing), so callers need no second lstat.
+   */
+  async assertUnchanged(path: string): Promise<FsStat | null> {
     const st = await this.deps.fs.lstat(path);
     const rec = this.deps.localRecord(path);
     if (!rec || rec.deleted) {
       if (st) throw new LocalChangeError(path);
-      return;
+      return null;
     }
     if (!st) throw new LocalChangeError(path);
     if (rec.type === 'dir') {
       if (st.type !== 'dir') throw new LocalChangeError(path);
-      return;
+      return st;
     }
     if (st.type !== 'file' || st.size !== rec.size || st.mtimeMs !== rec.local.statMtimeMs || st.inode !== rec.local.inode) {
       throw new LocalChangeError(path);
     }
+    return st;
   }
 
   private async fill(handle: WriteHandle, winner: FileRecord, signal?: AbortSignal): Promise<void> {
