@@ -228,11 +228,11 @@ export class FolderSync {
       let data: Buffer | null = null;
       let stale = claimed;
       try {
-        data = await this.handles.use(path, async (handle) => {
+        data = await this.handles.use(path, async (handle, statNow) => {
           const buf = Buffer.allocUnsafe(size);
           const n = await handle.read(buf, 0, size, offset);
           if (n !== size) return null;
-          if (claimed && statMatchesRecord(await handle.stat(), rec)) {
+          if (claimed && statMatchesRecord(await statNow(), rec)) {
             stale = false;
             return buf;
           }
