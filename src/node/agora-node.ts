@@ -10,6 +10,7 @@ import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
 import type { SpaceRecord, Store } from '../ports/store.js';
+import type { BlockHasher } from '../core/sync/chunking/hash-file.js';
 import type { Identity } from './home.js';
 
 export const VERSION = '0.1.0';
@@ -32,6 +33,8 @@ export interface NodeDeps {
   versionRetentionMs?: number;
   /** Fault injection for end-to-end tests (AGORA_TEST_CORRUPT_BLOCKS=1): serve corrupt blocks. */
   corruptServedBlocks?: boolean;
+  /** Chunks and hashes big files while scanning (default: on the main thread). Closed with the node. */
+  hasher?: BlockHasher;
 }
 
 export interface SpaceSummary {
@@ -81,6 +84,7 @@ export class AgoraNode {
       events: this.events,
       rescanIntervalMs: deps.rescanIntervalMs,
       corruptServedBlocks: deps.corruptServedBlocks,
+      hasher: deps.hasher,
       versionRetentionMs: deps.versionRetentionMs,
     });
     this.peers.addProtocol(this.sync);
@@ -109,6 +113,7 @@ export class AgoraNode {
     this.closed = true;
     this.peers.stop();
     await this.sync.stop();
+    await this.deps.hasher?.close();
     await this.deps.network.close();
     this.deps.store.close();
   }

@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AbortedError, AgoraError, NotFoundError, throwIfAborted } from '../../errors/index.js';
-import { blockHash } from './chunking/hash-file.js';
+import { blockHash, type BlockHasher } from './chunking/hash-file.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { FolderFs, FsStat, WatcherPort, WatchSubscription } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
@@ -38,6 +38,8 @@ export interface FolderSyncDeps {
   rescanIntervalMs: number;
   /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
   versionRetentionMs?: number;
+  /** Chunks and hashes big files while scanning (default: on this thread). */
+  hasher?: BlockHasher;
 }
 
 /** How long the watcher's events are gathered before a scan of the paths they name. */
@@ -96,6 +98,7 @@ export class FolderSync {
       liveChildren: (d) => this.tree.liveChildren(d),
       commit: (records) => this.commit(records),
       onProgress: () => this.emitProgress(),
+      hasher: deps.hasher,
     });
     this.puller = new Puller({
       fs: deps.fs,

@@ -2,7 +2,7 @@ import { AbortedError, AgoraError, throwIfAborted } from '../../errors/index.js'
 import type { FolderFs, FsStat } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { LocalFileRecord } from '../../protocol/index.js';
-import { hashFile } from './chunking/hash-file.js';
+import { hashFile, inThreadHasher, type BlockHasher } from './chunking/hash-file.js';
 import { IgnoreRules, isTempName, validateRelativePath } from './names/index.js';
 import { bumpVersion } from './version-vector.js';
 
@@ -30,6 +30,8 @@ export interface ScanDeps {
   /** Takes changed records (the caller assigns sequences and stores them). Called in batches. */
   commit(records: LocalFileRecord[]): void;
   onProgress?(progress: ScanProgress): void;
+  /** Chunks and hashes files of at least OFFLOAD_BYTES (default: on this thread). */
+  hasher?: BlockHasher;
 }
 
 const IGNORE_FILE = '.agoraignore';
@@ -37,6 +39,11 @@ const BATCH_RECORDS = 1000;
 /** Commit a batch at least this often while hashing big files, so peers can start pulling. */
 const BATCH_BYTES = 64 * 1024 * 1024;
 const STAT_CONCURRENCY = 64;
+/**
+ * Files at least this big go to deps.hasher, up to its parallelism at once. Smaller ones are
+ * hashed here, one at a time: for them, handing bytes to another thread costs more than it saves.
+ */
+const OFFLOAD_BYTES = 1024 * 1024;
 
 /**
  * Finds what changed on disk since the index was last updated and records it as new versions
@@ -154,6 +161,10 @@ export class Scanner {
       got.forEach((st, k) => (stats[i + k] = st));
     }
     const subdirs: string[] = [];
+    // Big files are hashed in parallel when the hasher has several threads.
+    const parallel = this.deps.hasher?.parallelism ?? 1;
+    const running = new Set<Promise<void>>();
+    const failures: unknown[] = [];
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
       const st = stats[i];
@@ -163,9 +174,20 @@ export class Scanner {
         continue;
       }
       seen.add(child.path);
+      if (parallel > 1 && st.type === 'file' && st.size >= OFFLOAD_BYTES) {
+        while (running.size >= parallel) await Promise.race(running);
+        if (failures.length > 0) throw failures[0];
+        const job: Promise<void> = this.checkEntry(child.path, st, signal)
+          .catch((err: unknown) => void failures.push(err))
+          .finally(() => running.delete(job));
+        running.add(job);
+        continue;
+      }
       await this.checkEntry(child.path, st, signal);
       if (st.type === 'dir') subdirs.push(child.path);
     }
+    await Promise.all(running);
+    if (failures.length > 0) throw failures[0];
     // Own records directly in this directory that are no longer on disk were deleted.
     for (const path of this.deps.liveChildren(dir)) {
       if (!seen.has(path)) this.markDeletedUnder(path);
@@ -223,7 +245,8 @@ export class Scanner {
   private async hash(path: string, st: FsStat, signal?: AbortSignal): Promise<LocalFileRecord['blocks']> {
     const handle = await this.deps.fs.openRead(path);
     try {
-      const blocks = await hashFile(handle, st.size, signal);
+      const hasher = st.size >= OFFLOAD_BYTES ? (this.deps.hasher ?? inThreadHasher) : inThreadHasher;
+      const blocks = await hashFile(handle, st.size, signal, hasher);
       const after = await handle.stat();
       if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
         throw new AgoraError('CONFLICT', `${path} changed while it was being read; it will be scanned again`);
