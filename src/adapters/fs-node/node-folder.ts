@@ -77,7 +77,8 @@ export class NodeFolderFs implements FolderFs {
     const fromSegments = splitEntryPath(from, 'rename');
     const toSegments = splitEntryPath(to, 'rename');
     await this.refuseLinksAbove(fromSegments, 'rename', from);
-    await this.refuseLinksAbove(toSegments, 'rename', to);
+    // A temp file renamed over its target (every pulled file) has the same parents: one check.
+    if (!sameParents(fromSegments, toSegments)) await this.refuseLinksAbove(toSegments, 'rename', to);
     await attempt('rename', this.at(from), () => fs.rename(this.absolute(fromSegments), this.absolute(toSegments)));
   }
 
@@ -187,4 +188,10 @@ export class NodeFolderFs implements FolderFs {
   private at(path: string): Target {
     return { root: this.root, path };
   }
+}
+
+function sameParents(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length - 1; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

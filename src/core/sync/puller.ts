@@ -54,17 +54,22 @@ export class Puller {
   async pullFile(winner: FileRecord, signal?: AbortSignal): Promise<FsStat> {
     const { fs } = this.deps;
     const path = winner.path;
-    await this.ensureParent(path);
     const temp = tempNameFor(path, versionKey(winner.version));
     // Small files: a full disk shows up as a failed write (DISK_FULL) without a statfs per file.
-    if (winner.size >= 1024 * 1024) await this.checkSpace(temp, winner.size);
-    const handle = await fs.openWrite(temp);
+    if (winner.size >= 1024 * 1024) {
+      await this.ensureParent(path);
+      await this.checkSpace(temp, winner.size);
+    }
+    const handle = await this.openTemp(path, temp);
     let st: FsStat;
     try {
-      await this.fill(handle, winner, signal);
-      await handle.truncate(winner.size);
+      const before = await handle.stat();
+      await this.fill(handle, winner, before.size, signal);
+      // Every block was written, so only a longer leftover from an earlier attempt needs cutting.
+      if (before.size > winner.size) await handle.truncate(winner.size);
       // Mode and mtime through the open handle, before the fsync so that it covers them too.
-      await handle.chmod(fileMode(winner));
+      const mode = fileMode(winner);
+      if (before.mode !== mode) await handle.chmod(mode);
       await handle.setMtime(winner.mtimeMs);
       await handle.sync();
       // The stat to record: the file we wrote (rename keeps its inode and mtime), whatever
@@ -154,8 +159,23 @@ export class Puller {
     return st;
   }
 
-  private async fill(handle: WriteHandle, winner: FileRecord, signal?: AbortSignal): Promise<void> {
-    const have = await this.alreadyWritten(handle, winner.blocks);
+  /**
+   * Opens (creating) the temp file. The parent is looked at only if that fails: usually it
+   * exists, and openWrite refuses a link or a file above the name anyway.
+   */
+  private async openTemp(path: string, temp: string): Promise<WriteHandle> {
+    try {
+      return await this.deps.fs.openWrite(temp);
+    } catch (err) {
+      // Missing: created; not a directory: LocalChangeError; fine: the error was something else.
+      await this.ensureParent(path);
+      if ((await this.deps.fs.lstat(parentPath(path)))?.type !== 'dir') throw err;
+      return await this.deps.fs.openWrite(temp);
+    }
+  }
+
+  private async fill(handle: WriteHandle, winner: FileRecord, existingSize: number, signal?: AbortSignal): Promise<void> {
+    const have = await this.alreadyWritten(handle, winner.blocks, existingSize);
     const offsets: number[] = [];
     let offset = 0;
     for (const b of winner.blocks) {
@@ -181,14 +201,13 @@ export class Puller {
   }
 
   /** Blocks a previous, interrupted attempt already wrote into the temp file (checked by hash). */
-  private async alreadyWritten(handle: WriteHandle, blocks: readonly BlockRef[]): Promise<Set<number>> {
+  private async alreadyWritten(handle: WriteHandle, blocks: readonly BlockRef[], existingSize: number): Promise<Set<number>> {
     const have = new Set<number>();
-    const st = await handle.stat();
-    if (st.size === 0) return have;
+    if (existingSize === 0) return have;
     let offset = 0;
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i]!;
-      if (offset + b.size > st.size) break;
+      if (offset + b.size > existingSize) break;
       const buf = Buffer.allocUnsafe(b.size);
       const n = await handle.read(buf, 0, b.size, offset);
       if (n === b.size && blockHash(buf).equals(b.hash)) have.add(i);
