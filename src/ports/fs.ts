@@ -50,6 +50,12 @@ export interface FolderFs {
   readonly root: string;
   /** Stat without following a final symlink; null if nothing is there. */
   lstat(path: string): Promise<FsStat | null>;
+  /**
+   * lstat of many entries (a scan's directory), in order: null where nothing is there or it
+   * cannot be inspected. Refuses the whole call if any path is invalid. Adapters may do it
+   * cheaper than one lstat() each.
+   */
+  lstatMany(paths: readonly string[]): Promise<(FsStat | null)[]>;
   /** Entries of a directory (not '.'/'..'), in no particular order. */
   readdir(path: string): Promise<FsDirEntry[]>;
   openRead(path: string): Promise<ReadHandle>;

@@ -53,6 +53,16 @@ export function describeFsPort(name: string, factory: () => Promise<FsFixture>):
         expect(await folder.lstat('a.txt/below')).toBeNull();
       });
 
+      it('lstatMany describes many entries in order, null for what is missing', async () => {
+        await writeText(folder, 'f', 'abc');
+        await folder.mkdir('d/e');
+        const got = await folder.lstatMany(['f', 'missing', 'd', 'd/e', 'f/under-a-file', '']);
+        expect(got.map((s) => s?.type ?? null)).toEqual(['file', null, 'dir', 'dir', null, 'dir']);
+        expect(got[0]).toEqual(await folder.lstat('f'));
+        expect(got[3]).toEqual(await folder.lstat('d/e'));
+        expect(await folder.lstatMany([])).toEqual([]);
+      });
+
       it('lists entries with their types', async () => {
         await writeText(folder, 'a.txt', '1');
         await folder.mkdir('sub/inner');

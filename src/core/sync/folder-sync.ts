@@ -289,7 +289,7 @@ export class FolderSync {
             this.problems = [...this.scanner.problems];
             await this.tidy();
           }
-          if (queue === 'all' || queue.has('.agoraignore')) this.recomputeAll();
+          if (this.scanner.rulesChanged) this.recomputeAll();
           continue;
         }
         const work = this.pullable();
