@@ -1,5 +1,5 @@
 import { AgoraError, FsError, throwIfAborted } from '../../errors/index.js';
-import type { FolderFs, FsStat, WriteHandle } from '../../ports/fs.js';
+import type { FolderFs, FsStat, ReadHandle, WriteHandle } from '../../ports/fs.js';
 import type { BlockLocation } from '../../ports/store.js';
 import type { BlockRef, FileRecord, LocalFileRecord } from '../../protocol/index.js';
 import { blockHash } from './chunking/hash-file.js';
@@ -185,19 +185,42 @@ export class Puller {
     const missing = winner.blocks.map((_, i) => i).filter((i) => !have.has(i));
     for (const i of have) this.deps.onBytes?.(winner.blocks[i]!.size, 'resumed');
     const local = this.deps.findLocalBlocks(missing.map((i) => winner.blocks[i]!.hash));
+    const units = localRuns(missing, winner.blocks, local);
+    const sources = new LocalSources(this.deps.fs);
     let next = 0;
+    const one = async (i: number) => {
+      const block = winner.blocks[i]!;
+      const localData = await this.readLocal(local.get(block.hash.toString('hex')), block);
+      const data = localData ?? (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
+      await handle.write(data, offsets[i]!);
+      this.deps.onBytes?.(data.byteLength, localData ? 'local' : 'peer');
+    };
     const worker = async () => {
-      while (next < missing.length) {
+      let runBuffer: Buffer | null = null;
+      while (next < units.length) {
         throwIfAborted(signal);
-        const i = missing[next++]!;
-        const block = winner.blocks[i]!;
-        const localData = await this.readLocal(local.get(block.hash.toString('hex')), block);
-        const data = localData ?? (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
-        await handle.write(data, offsets[i]!);
-        this.deps.onBytes?.(data.byteLength, localData ? 'local' : 'peer');
+        const unit = units[next++]!;
+        if (unit.length === 1) {
+          await one(unit[0]!);
+          continue;
+        }
+        // A run of blocks that sit back to back both here and in one local file (the
+        // unchanged part of an edited file): one read, each block hashed, one write.
+        runBuffer ??= Buffer.allocUnsafeSlow(RUN_BYTES);
+        const data = await sources.readRun(unit.map((i) => winner.blocks[i]!), local.get(winner.blocks[unit[0]!]!.hash.toString('hex'))!, runBuffer);
+        if (data) {
+          await handle.write(data, offsets[unit[0]!]!);
+          this.deps.onBytes?.(data.byteLength, 'local');
+        } else {
+          for (const i of unit) await one(i); // something changed there: block by block
+        }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, missing.length) }, worker));
+    try {
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, units.length) }, worker));
+    } finally {
+      await sources.close();
+    }
   }
 
   /** Blocks a previous, interrupted attempt already wrote into the temp file (checked by hash). */
@@ -265,6 +288,84 @@ export class Puller {
         throw again instanceof FsError && again.code === 'NOT_EMPTY' ? new DirectoryNotEmptyError(path) : again;
       });
     }
+  }
+}
+
+/**
+ * A run of local blocks is read at once up to this size, into a buffer each block worker
+ * keeps for the whole pull: 4x fewer reads and writes than block by block, at most
+ * PARALLEL_BLOCKS x RUN_BYTES of memory.
+ */
+const RUN_BYTES = 512 * 1024;
+
+/**
+ * The missing blocks (indexes, ascending) as units of work: runs of consecutive blocks whose
+ * local copies are consecutive in one file, up to RUN_BYTES, and single blocks otherwise.
+ */
+function localRuns(missing: readonly number[], blocks: readonly BlockRef[], local: Map<string, BlockLocation>): number[][] {
+  const units: number[][] = [];
+  let run: number[] = [];
+  let runBytes = 0;
+  let end: { path: string; offset: number } | null = null;
+  for (const i of missing) {
+    const block = blocks[i]!;
+    const loc = local.get(block.hash.toString('hex'));
+    const usable = loc !== undefined && loc.size === block.size;
+    const extends_ =
+      usable && end !== null && run.length > 0 && run[run.length - 1] === i - 1 && loc.path === end.path && loc.offset === end.offset && runBytes + block.size <= RUN_BYTES;
+    if (!extends_) {
+      if (run.length > 0) units.push(run);
+      run = [];
+      runBytes = 0;
+      end = null;
+    }
+    run.push(i);
+    if (!usable) {
+      units.push(run);
+      run = [];
+      continue;
+    }
+    runBytes += block.size;
+    end = { path: loc.path, offset: loc.offset + loc.size };
+  }
+  if (run.length > 0) units.push(run);
+  return units;
+}
+
+/** Read handles of the local files blocks are copied from, open for one pull. */
+class LocalSources {
+  private readonly handles = new Map<string, Promise<ReadHandle>>();
+
+  constructor(private readonly fs: FolderFs) {}
+
+  /** The bytes of `blocks`, back to back from `first` on, if every block hashes right; else null. */
+  async readRun(blocks: readonly BlockRef[], first: BlockLocation, into: Buffer): Promise<Buffer | null> {
+    const total = blocks.reduce((sum, b) => sum + b.size, 0);
+    if (total > into.length) return null;
+    try {
+      let handle = this.handles.get(first.path);
+      if (!handle) {
+        handle = this.fs.openRead(first.path);
+        this.handles.set(first.path, handle);
+      }
+      const buf = into.subarray(0, total);
+      const n = await (await handle).read(buf, 0, total, first.offset);
+      if (n !== total) return null;
+      let at = 0;
+      for (const b of blocks) {
+        if (!blockHash(buf.subarray(at, at + b.size)).equals(b.hash)) return null;
+        at += b.size;
+      }
+      return buf;
+    } catch {
+      return null; // moved or unreadable: block by block, fetching what is gone
+    }
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map((h) => h.then((x) => x.close()).catch(() => undefined)));
   }
 }
 
