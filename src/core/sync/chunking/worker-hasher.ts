@@ -2,7 +2,8 @@
  * A BlockHasher on worker threads, so that FastCDC and SHA-256 of big files use the other
  * cores while the main thread serves peers. Slices are transferred (not copied) to a worker
  * and back. Each stream stays on one worker (its chunker state lives there); streams are
- * spread over the workers, least busy first. Workers start on first use and do not keep the
+ * spread over the workers, least busy first. Workers start on first use, stop after
+ * IDLE_MS without a stream (a worker is an isolate of its own: ~10 MB), and do not keep the
  * process alive.
  */
 import { Worker } from 'node:worker_threads';
@@ -27,8 +28,16 @@ interface Waiter {
   reject(err: Error): void;
 }
 
+/**
+ * A worker without streams for this long is stopped (the next stream starts a new one). Real
+ * time (setTimeout) rather than the Clock port: worker threads exist only in a real node.
+ */
+const IDLE_MS = 30_000;
+
 interface Slot {
   worker: Worker;
+  index: number;
+  idle: ReturnType<typeof setTimeout> | null;
   /** Outstanding requests per stream, oldest first (a worker answers each stream in order). */
   waiting: Map<number, Waiter[]>;
   streams: number;
@@ -53,11 +62,22 @@ export class WorkerHasher implements BlockHasher {
     const slot = this.pick();
     const id = this.nextId++;
     slot.streams++;
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
     let ended = false;
     const end = () => {
       if (ended) return;
       ended = true;
       slot.streams--;
+      if (slot.streams === 0) {
+        slot.idle = setTimeout(() => {
+          // Out of the pool first, so that no new stream picks a worker on its way out.
+          if (slot.streams !== 0 || this.slots[slot.index] !== slot) return;
+          this.slots[slot.index] = null;
+          void slot.worker.terminate();
+        }, IDLE_MS);
+        slot.idle.unref();
+      }
     };
     const request = (msg: HashRequest, transfer: ArrayBuffer[] = []): Promise<HashReply> =>
       new Promise<HashReply>((resolve, reject) => {
@@ -103,7 +123,9 @@ export class WorkerHasher implements BlockHasher {
 
   async close(): Promise<void> {
     this.closed = true;
-    const workers = this.slots.filter((s): s is Slot => s !== null).map((s) => s.worker);
+    const live = this.slots.filter((s): s is Slot => s !== null);
+    for (const s of live) if (s.idle) clearTimeout(s.idle);
+    const workers = live.map((s) => s.worker);
     this.slots.fill(null);
     await Promise.all(workers.map((w) => w.terminate()));
   }
@@ -122,7 +144,7 @@ export class WorkerHasher implements BlockHasher {
   private start(index: number): Slot {
     const worker = new Worker(this.workerUrl);
     worker.unref(); // a hasher never keeps the node alive
-    const slot: Slot = { worker, waiting: new Map(), streams: 0 };
+    const slot: Slot = { worker, index, idle: null, waiting: new Map(), streams: 0 };
     worker.on('message', (reply: HashReply) => {
       const queue = slot.waiting.get(reply.id);
       const waiter = queue?.shift();
@@ -130,8 +152,9 @@ export class WorkerHasher implements BlockHasher {
       waiter?.resolve(reply);
     });
     const fail = (err: Error) => {
-      // A dead worker fails what it held; the next stream starts a fresh one.
+      // A dead (or idle-stopped) worker fails what it held; the next stream starts a fresh one.
       if (this.slots[index] === slot) this.slots[index] = null;
+      if (slot.idle) clearTimeout(slot.idle);
       for (const queue of slot.waiting.values()) for (const w of queue) w.reject(err);
       slot.waiting.clear();
     };
