@@ -70,9 +70,17 @@ export class Scanner {
     this.tempFiles.length = 0;
     await this.loadRules();
     const roots = paths === null ? [''] : minimalRoots(paths);
-    for (const root of roots) {
-      throwIfAborted(signal);
-      await this.scanPath(root, signal);
+    // The watcher names many single paths (a receiver's own writes: each file and its temp
+    // name), so their lstats go in batches too.
+    for (let i = 0; i < roots.length; i += STAT_CONCURRENCY) {
+      const slice = roots.slice(i, i + STAT_CONCURRENCY);
+      const named = slice.filter((p) => p !== '');
+      const got = named.length > 0 ? await this.deps.fs.lstatMany(named).catch(() => null) : [];
+      const stats = new Map(named.map((p, k) => [p, got === null ? undefined : got[k]]));
+      for (const root of slice) {
+        throwIfAborted(signal);
+        await this.scanPath(root, signal, stats.get(root));
+      }
     }
     this.flush();
   }
@@ -118,9 +126,10 @@ export class Scanner {
     return isTempName(base) || this.rules.ignores(path, isDir);
   }
 
-  private async scanPath(path: string, signal?: AbortSignal): Promise<void> {
+  /** `known`: the path's lstat if already taken (undefined: take it here). */
+  private async scanPath(path: string, signal?: AbortSignal, known?: FsStat | null): Promise<void> {
     if (path !== '') {
-      const st = await this.deps.fs.lstat(path);
+      const st = known !== undefined ? known : await this.deps.fs.lstat(path);
       if (st === null) return this.markDeletedUnder(path);
       if (this.skip(path, st.type === 'dir')) return;
       if (st.type !== 'dir') {
