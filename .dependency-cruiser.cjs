@@ -23,9 +23,28 @@ const layerRules = Object.entries(allowed).map(([layer, deps]) => ({
   to: { path: '^src/', pathNot: `^src/(${[layer, ...deps].join('|')})/` },
 }));
 
+// The web app runs in the browser and talks to its node only through the public API.
+const webRules = [
+  {
+    name: 'web-only-contract-client',
+    comment: 'the web app may import only src/contract and the browser-safe typed client',
+    severity: 'error',
+    from: { path: '^web/' },
+    to: { path: '^src/', pathNot: '^src/(contract/|client/http-client\\.ts$)' },
+  },
+  {
+    name: 'web-no-node',
+    comment: 'the web app runs in a browser: no Node built-ins',
+    severity: 'error',
+    from: { path: '^web/src/' },
+    to: { dependencyTypes: ['core'] },
+  },
+];
+
 module.exports = {
   forbidden: [
     ...layerRules,
+    ...webRules,
     {
       name: 'no-circular',
       severity: 'error',

@@ -30,6 +30,8 @@ const folderStatusSchema = {
   properties: {
     ...folderProperties,
     error: { type: ['string', 'null'] },
+    access: { type: 'string', enum: ['none', 'read', 'write'] },
+    localChanges: { type: 'integer' },
     localFiles: { type: 'integer' },
     localBytes: { type: 'integer' },
     globalFiles: { type: 'integer' },
@@ -129,7 +131,15 @@ export function registerFolderRoutes(app: FastifyInstance, node: AgoraNode): voi
         params: spaceParam,
         body: {
           type: 'object',
-          properties: { path: { type: 'string', minLength: 1, maxLength: 4096 }, name: { type: 'string', minLength: 1, maxLength: 255 } },
+          properties: {
+            path: { type: 'string', minLength: 1, maxLength: 4096 },
+            name: { type: 'string', minLength: 1, maxLength: 255 },
+            access: {
+              type: 'object',
+              properties: { members: { type: 'string', enum: ['none', 'read', 'write'] }, guests: { type: 'string', enum: ['none', 'read', 'write'] } },
+              additionalProperties: false,
+            },
+          },
           required: ['path'],
           additionalProperties: false,
         },
@@ -139,7 +149,7 @@ export function registerFolderRoutes(app: FastifyInstance, node: AgoraNode): voi
     async (req, reply): Promise<Folder> => {
       const body = req.body as AddFolderRequest;
       if (!isAbsolute(body.path)) throw new BadRequestError(`The folder path must be absolute (got "${body.path}").`);
-      const record = await node.sync.addFolder((req.params as { space: string }).space, body.path, body.name);
+      const record = await node.addFolder((req.params as { space: string }).space, body.path, body.name, body.access);
       reply.code(201);
       return dto(record);
     },

@@ -26,6 +26,7 @@ const statusByCode: Record<ErrorCode, number> = {
   DISK_FULL: 507,
   FS: 500,
   BLOCK_INVALID: 502,
+  LAST_ADMIN: 409,
   INTERNAL: 500,
 };
 

@@ -12,7 +12,9 @@ import type {
 } from '../contract/api.js';
 import { BadRequestError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
+import { registerAccessRoutes } from './access-routes.js';
 import { registerFolderRoutes } from './folder-routes.js';
+import { memberSchema } from './schemas.js';
 
 const spaceSchema = {
   type: 'object',
@@ -25,14 +27,20 @@ const spaceSchema = {
   },
 } as const;
 
-const memberSchema = {
+const inviteSchema = {
   type: 'object',
   properties: {
-    memberId: { type: 'string' },
-    name: { type: 'string' },
+    spaceId: { type: 'string' },
+    inviteId: { type: 'string' },
+    code: { type: 'string' },
+    link: { type: 'string' },
     role: { type: 'string' },
-    online: { type: 'boolean' },
-    self: { type: 'boolean' },
+    expiresAt: { type: 'string' },
+    uses: { type: 'integer' },
+    grants: {
+      type: 'array',
+      items: { type: 'object', properties: { folderId: { type: 'string' }, name: { type: ['string', 'null'] }, access: { type: 'string' } } },
+    },
   },
 } as const;
 
@@ -111,9 +119,20 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
             role: { type: 'string', enum: ['admin', 'member', 'guest'] },
             expiresIn: { type: 'integer', minimum: 1 },
             uses: { type: 'integer', minimum: 1 },
+            grants: {
+              type: 'array',
+              maxItems: 1000,
+              items: {
+                type: 'object',
+                properties: { folder: { type: 'string', minLength: 1, maxLength: 1000 }, access: { type: 'string', enum: ['none', 'read', 'write'] } },
+                required: ['folder', 'access'],
+                additionalProperties: false,
+              },
+            },
           },
           additionalProperties: false,
         },
+        response: { 201: inviteSchema },
       },
     },
     async (req, reply): Promise<InviteResponse> => {
@@ -122,6 +141,7 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
         role: body.role ?? 'member',
         expiresInMs: (body.expiresIn ?? 7 * 24 * 3600) * 1000,
         uses: body.uses ?? 1,
+        grants: body.grants ?? [],
       });
       reply.code(201);
       return { ...created, expiresAt: new Date(created.expiresAt).toISOString() };
@@ -153,4 +173,5 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
   );
 
   registerFolderRoutes(app, node);
+  registerAccessRoutes(app, node);
 }

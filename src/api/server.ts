@@ -1,18 +1,29 @@
+import fastifyStatic from '@fastify/static';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import type { Logger as PinoLogger } from 'pino';
 import { API_PREFIX, type EventMessage } from '../contract/api.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { errorBody, httpStatus } from './http-errors.js';
 import { registerRoutes } from './routes.js';
+import { registerFileRoutes } from './file-routes.js';
 import { createGuard } from './security.js';
+import { registerSessionRoutes } from './session-routes.js';
+import { SessionStore } from './sessions.js';
 import { placeholderPage } from './web-placeholder.js';
+
+/** `vite build` writes the web app here (dist/web, beside dist/api). */
+const webRoot = fileURLToPath(new URL('../web/', import.meta.url));
 
 export interface ApiServer {
   app: FastifyInstance;
   url: string;
+  /** A one-time sign-in link for a browser (what `agora open` opens). */
+  loginLink(): string;
   close(): Promise<void>;
 }
 
@@ -46,9 +57,16 @@ export async function startApiServer(options: {
     },
   });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  app.addHook('onRequest', createGuard({ token: options.token, port: () => port }));
+  const sessions = new SessionStore();
+  const guard = createGuard({ token: options.token, port: () => port, sessions });
+  app.addHook('onRequest', guard.hook);
+  app.addHook('onSend', async (request, reply) => {
+    if (!request.url.startsWith('/api/')) setPageHeaders(reply);
+  });
 
   registerRoutes(app, options.node, url, options.requestStop);
+  registerFileRoutes(app, options.node);
+  registerSessionRoutes(app, { sessions, guard, url, port: () => port });
   app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
   app.get(`${API_PREFIX}/events`, { websocket: true, schema: { summary: 'Event stream (WebSocket)', tags: ['events'] } }, (socket) => {
     const unsubscribe = options.node.events.onAny((type, data) => {
@@ -58,12 +76,26 @@ export async function startApiServer(options: {
     socket.on('close', unsubscribe);
     socket.send(JSON.stringify({ type: 'hello', data: options.node.status(), at: new Date().toISOString() }));
   });
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
-    void reply.type('text/html; charset=utf-8');
-    return placeholderPage();
-  });
+  if (existsSync(webRoot + 'index.html')) {
+    await app.register(fastifyStatic, { root: webRoot, index: 'index.html', wildcard: true, schemaHide: true });
+  } else {
+    app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+      void reply.type('text/html; charset=utf-8');
+      return placeholderPage();
+    });
+  }
 
   await app.listen({ host: options.host, port: options.port });
   port = (app.server.address() as AddressInfo).port;
-  return { app, url: url(), close: () => app.close() };
+  return { app, url: url(), loginLink: () => `${url()}/login?token=${sessions.createLoginToken().token}`, close: () => app.close() };
+}
+
+/** The app runs only its own code, talks only to its own node, and is never framed (clickjacking). */
+function setPageHeaders(reply: FastifyReply): void {
+  // CSP3: 'self' covers the event WebSocket (ws: on the same host and port) too.
+  void reply
+    .header('content-security-policy', `default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'`)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer');
 }

@@ -1,4 +1,4 @@
-/** Until the web app lands (its own issue), the node serves this page at its API address. */
+/** Served at / when the web app was not built (dist/web is missing): says how to build it. */
 export function placeholderPage(): string {
   return `<!doctype html>
 <html lang="en">
@@ -8,7 +8,7 @@ export function placeholderPage(): string {
 code{background:#eef1f4;padding:.1rem .3rem;border-radius:3px}</style></head>
 <body>
 <h1>Agora is running</h1>
-<p>This is your Agora node. The web app is coming; for now use the command line:</p>
+<p>This is your Agora node. Its web app was not built: run <code>npm run build</code> in the Agora checkout and restart the node. Meanwhile, use the command line:</p>
 <ul>
 <li><code>npx agora status</code> — this node</li>
 <li><code>npx agora space create "My team"</code> — a new space</li>

@@ -35,8 +35,8 @@ export function runInit(home: string, name: string | undefined): Promise<{ devic
   });
 }
 
-/** Runs the node in this terminal until it stops; returns its exit code. */
-export function runForeground(home: string, flags: string[]): Promise<number> {
+/** Runs the node in this terminal until it stops; returns its exit code. `onStart` runs once it is spawned. */
+export function runForeground(home: string, flags: string[], onStart?: (running: () => boolean) => void): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, daemonArgs('run', home, flags), { stdio: ['ignore', 'inherit', 'pipe'], env: daemonEnv() });
     let err = '';
@@ -44,11 +44,14 @@ export function runForeground(home: string, flags: string[]): Promise<number> {
     const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
     process.on('SIGINT', forward('SIGINT'));
     process.on('SIGTERM', forward('SIGTERM'));
+    let alive = true;
     child.on('error', reject);
     child.on('exit', (code) => {
+      alive = false;
       if (code === 0 || code === null) return resolve(0);
       reject(daemonError(err));
     });
+    onStart?.(() => alive);
   });
 }
 

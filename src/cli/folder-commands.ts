@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ApiClient } from '../client/api-client.js';
 import type { Folder, FolderStatus } from '../contract/api.js';
-import { activityLine, formatBytes, formatDuration, isBusy, parseTimeout, plural, waitForSync } from './folder-view.js';
+import { parseFolderAccess } from './access-view.js';
+import { accessLine, activityLine, formatBytes, formatDuration, isBusy, parseTimeout, plural, waitForSync } from './folder-view.js';
 import { LiveLine, printJson, printLine, printTable, shortId, WaitTimeoutError } from './output.js';
 
 /** How often `wait` and a refreshing `folder status` ask the node. */
@@ -15,7 +16,7 @@ const SETTLE_MS = 500;
 const label = (f: Pick<Folder, 'spaceName' | 'name'>) => `${f.spaceName}/${f.name}`;
 
 /** `agora folder …`, `wait`, `conflicts`, `versions` and `restore`. */
-export function registerFolderCommands(program: Command, client: () => ApiClient): void {
+export function registerFolderCommands(program: Command, client: () => ApiClient): Command {
   const folder = program.command('folder').description('share directories as folders of a space, and see how they sync');
 
   folder
@@ -24,13 +25,20 @@ export function registerFolderCommands(program: Command, client: () => ApiClient
     .requiredOption('--space <space>', 'space id or name')
     .requiredOption('--path <dir>', 'the directory to share')
     .option('--name <name>', 'folder name in the space (default: the directory name)')
+    .option('--access <defaults>', 'default access per role, e.g. "members=write,guests=read" (default: members write, guests none)')
     .option('--json', 'print JSON')
-    .action(async (opts: { space: string; path: string; name?: string; json?: boolean }) => {
-      const f = await client().addFolder(opts.space, { path: resolve(opts.path), ...(opts.name === undefined ? {} : { name: opts.name }) });
+    .action(async (opts: { space: string; path: string; name?: string; access?: string; json?: boolean }) => {
+      const access = opts.access === undefined ? undefined : parseFolderAccess(opts.access);
+      const f = await client().addFolder(opts.space, {
+        path: resolve(opts.path),
+        ...(opts.name === undefined ? {} : { name: opts.name }),
+        ...(access === undefined ? {} : { access }),
+      });
       if (opts.json) return printJson(f);
       printLine(`Sharing ${f.path} as "${f.name}" in space "${f.spaceName}" (folder ${shortId(f.folderId)}).`);
       printLine(`Members get it in their space directory. Follow it with: agora folder status ${shortId(f.folderId)}`);
     });
+
 
   folder
     .command('list')
@@ -156,6 +164,8 @@ export function registerFolderCommands(program: Command, client: () => ApiClient
       if (opts.json) return printJson(r);
       printLine(`Restored ${r.path} to version ${r.versionId}. The file it replaced, if any, is kept as a version; the restored one syncs to the peers.`);
     });
+
+  return folder;
 }
 
 function printFolderStatus(s: FolderStatus): void {
@@ -167,6 +177,7 @@ function printFolderStatus(s: FolderStatus): void {
     `Local      ${plural(s.localFiles, 'file')}, ${formatBytes(s.localBytes)}`,
     `Global     ${plural(s.globalFiles, 'file')}, ${formatBytes(s.globalBytes)}`,
     `Needs      ${plural(s.needFiles, 'file')}, ${formatBytes(s.needBytes)}`,
+    `Access     ${accessLine(s)}`,
     `Conflicts  ${s.conflicts}${s.conflicts > 0 ? ' (see: agora conflicts)' : ''}`,
     `Peers      ${peers}`,
   ];

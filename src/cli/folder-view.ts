@@ -89,6 +89,18 @@ export function activityLine(s: StatusForView, width = 20): string {
   return s.state;
 }
 
+/**
+ * The Access line of `folder status`: read-only folders say how many local changes are not
+ * sent and how to put the shared version back.
+ */
+export function accessLine(s: Pick<FolderStatus, 'access' | 'localChanges' | 'name' | 'spaceName'>): string {
+  if (s.access === 'write') return 'read and write';
+  if (s.access === 'none') return 'none (this device no longer receives this folder)';
+  const ref = JSON.stringify(`${s.spaceName}/${s.name}`);
+  const changes = s.localChanges === 0 ? 'no local changes' : `${plural(s.localChanges, 'local change')} not sent; put the shared version back with: agora folder revert ${ref}`;
+  return `read-only: changes made here are not sent (${changes})`;
+}
+
 export type StatusForWait = Pick<FolderStatus, 'state' | 'error' | 'needFiles' | 'needBytes' | 'peers'>;
 
 /**

@@ -6,7 +6,10 @@ import { ApiClient } from '../client/api-client.js';
 import { AgoraError } from '../errors/index.js';
 import { runForeground, runInit, startDetached, waitForExit } from './daemon-process.js';
 import { parseDuration, parsePositiveInt } from './duration.js';
+import { registerAccessCommands } from './access-commands.js';
+import { collect, parseGrant } from './access-view.js';
 import { printFolderSummary, registerFolderCommands } from './folder-commands.js';
+import { printSignInLinkWhenReady, registerOpenCommand } from './open-command.js';
 import { EXIT_USAGE, printJson, printLine, printTable, reportError, shortId, UsageError } from './output.js';
 
 const program = new Command();
@@ -60,12 +63,12 @@ program
     if (!opts.dht) flags.push('--no-dht');
     if (!opts.mdns) flags.push('--no-mdns');
     if (!opts.detach) {
-      process.exitCode = await runForeground(home(), flags);
+      process.exitCode = await runForeground(home(), flags, (running) => void printSignInLinkWhenReady(client, running));
       return;
     }
     const status = await startDetached(home(), flags);
     if (opts.json) printJson(status);
-    else printLine(`Agora node "${status.name}" is running in the background.\n  Web app: ${status.api}/\n  Stop it with: agora stop`);
+    else printLine(`Agora node "${status.name}" is running in the background.\n  Web app: ${status.api}/ (sign in with: agora open)\n  Stop it with: agora stop`);
   });
 
 program
@@ -122,15 +125,18 @@ program
   .addOption(new Option('--role <role>', 'role of whoever joins').choices(['admin', 'member', 'guest']).default('member'))
   .option('--expires <duration>', 'how long it stays valid (e.g. 7d, 12h, 30m)', '7d')
   .option('--uses <n>', 'how many devices may join with it', '1')
+  .option('--grant <folder=access>', 'folder access the new member gets (none, read or write); repeat for several folders', collect, [])
   .option('--json', 'print JSON')
-  .action(async (opts: { space: string; role: 'admin' | 'member' | 'guest'; expires: string; uses: string; json?: boolean }) => {
+  .action(async (opts: { space: string; role: 'admin' | 'member' | 'guest'; expires: string; uses: string; grant: string[]; json?: boolean }) => {
     const invite = await client().invite(opts.space, {
       role: opts.role,
       expiresIn: parseDuration(opts.expires),
       uses: parsePositiveInt(opts.uses, '--uses'),
+      grants: opts.grant.map(parseGrant),
     });
     if (opts.json) return printJson(invite);
     printLine(`Invite (${invite.role}, valid until ${invite.expiresAt}, ${invite.uses} use${invite.uses === 1 ? '' : 's'}):\n\n${invite.code}\n`);
+    for (const g of invite.grants) printLine(`Grants ${g.access} on ${g.name === null ? shortId(g.folderId) : `"${g.name}"`}`);
     printLine(`Link: ${invite.link}\nThe other person runs: agora join <code>`);
   });
 
@@ -145,9 +151,9 @@ program
     printLine(`Joined "${s.name}" as ${s.role}. Its folders will be in ${s.dir}`);
   });
 
-program
+const members = program
   .command('members')
-  .description('the members of a space and who is online')
+  .description('the members of a space and who is online; role and remove change them (admins)')
   .requiredOption('--space <space>', 'space id or name')
   .option('--json', 'print JSON')
   .action(async (opts: { space: string; json?: boolean }) => {
@@ -170,7 +176,10 @@ program
     );
   });
 
-registerFolderCommands(program, client);
+registerOpenCommand(program, client);
+
+const folder = registerFolderCommands(program, client);
+registerAccessCommands(program, members, folder, client);
 
 /**
  * True when the arguments name a command. Commander would take `--version` anywhere for the

@@ -5,6 +5,8 @@
 export const API_PREFIX = '/api/v1';
 
 export type Role = 'admin' | 'member' | 'guest' | 'keeper';
+/** What a member may do with a folder: nothing, receive only, or receive and send changes. */
+export type Access = 'none' | 'read' | 'write';
 export type DhtStatus = 'online' | 'offline' | 'disabled';
 
 export interface StatusResponse {
@@ -35,6 +37,18 @@ export interface InviteRequest {
   /** Lifetime in seconds. */
   expiresIn?: number;
   uses?: number;
+  /**
+   * Folder access the new member gets on joining (written to the log by the inviter).
+   * `folder` is a folder id, id prefix, name or "Space/Folder" of the invite's space.
+   */
+  grants?: { folder: string; access: Access }[];
+}
+
+export interface InviteGrant {
+  folderId: string;
+  /** Null when this device does not know the folder's name. */
+  name: string | null;
+  access: Access;
 }
 
 export interface InviteResponse {
@@ -46,6 +60,7 @@ export interface InviteResponse {
   /** ISO 8601. */
   expiresAt: string;
   uses: number;
+  grants: InviteGrant[];
 }
 
 export interface JoinRequest {
@@ -59,6 +74,17 @@ export interface Member {
   role: Role;
   online: boolean;
   self: boolean;
+}
+
+/** POST /spaces/{space}/members/{member}/role. */
+export interface SetRoleRequest {
+  role: 'admin' | 'member' | 'guest';
+}
+
+/** DELETE /spaces/{space}/members/{member}: the member as it was, now removed. */
+export interface RemovedMember extends Member {
+  spaceId: string;
+  removed: true;
 }
 
 export interface Peer {
@@ -86,12 +112,110 @@ export interface Folder {
   state: FolderState;
 }
 
+/** A folder's default access per role (admins always write). */
+export interface FolderAccess {
+  members: Access;
+  guests: Access;
+}
+
 export interface AddFolderRequest {
   /** Absolute path of the directory to share; created if missing. */
   path: string;
   /** Folder name in the space; defaults to the directory's name. */
   name?: string;
+  /** Default access per role; unset keys keep the default (members write, guests none). */
+  access?: Partial<FolderAccess>;
 }
+
+/** POST /folders/{folder}/grants: access for a role ('members', 'guests') or one member. */
+export interface GrantRequest {
+  /** 'members', 'guests' (or 'member', 'guest'), or a member id, id prefix or unique name. */
+  to: string;
+  access: Access;
+}
+
+export interface GrantResponse {
+  spaceId: string;
+  folderId: string;
+  folderName: string | null;
+  /** 'members', 'guests' or a member id. */
+  to: string;
+  /** The member's name when `to` is one member, else null. */
+  toName: string | null;
+  access: Access;
+}
+
+/** GET /folders/{folder}/access: one member's effective access. */
+export interface MemberAccess {
+  memberId: string;
+  name: string;
+  role: Role;
+  access: Access;
+}
+
+/** POST /folders/{folder}/revert. */
+export interface RevertResponse {
+  folderId: string;
+  /** How many paths get the shared version back. */
+  reverted: number;
+}
+
+export type LogEntryType =
+  | 'space.create'
+  | 'space.rename'
+  | 'member.add'
+  | 'member.role'
+  | 'member.remove'
+  | 'member.leave'
+  | 'member.rename'
+  | 'folder.add'
+  | 'folder.remove'
+  | 'folder.grant';
+
+/**
+ * One entry of the space log. Entries are signed by their authors and hash-linked; `applied`
+ * says whether the entry took effect when the log was replayed (`reason` if not). Names are
+ * null when this device does not know them.
+ */
+export interface AuditEntry {
+  type: LogEntryType;
+  entryId: string;
+  /** The author's clock, ms since epoch. */
+  at: number;
+  author: string;
+  authorName: string | null;
+  applied: boolean;
+  reason?: string;
+  member?: string;
+  memberName?: string | null;
+  role?: Role;
+  folderId?: string;
+  folderName?: string | null;
+  /** folder.add: the default per role; folder.grant: the access granted. */
+  access?: FolderAccess | Access;
+  /** folder.grant: 'members', 'guests' or a member id. */
+  to?: string;
+  spaceName?: string;
+}
+
+/** The last change of one path, as this device's index records it. */
+export interface AuditFileChange {
+  type: 'file.change';
+  folderId: string;
+  folderName: string | null;
+  path: string;
+  /** Null when the device that made it is one this device may not list. */
+  by: string | null;
+  byName: string | null;
+  /** The file's modification time, ms since epoch. */
+  at: number;
+  deleted: boolean;
+  /** The record carries a valid signature by the device that made the change. */
+  signed: boolean;
+}
+
+/** GET /spaces/{space}/audit: log entries in replay order, then file changes oldest first. */
+export type AuditItem = AuditEntry | AuditFileChange;
 
 export interface FolderProgress {
   files: number;
@@ -119,6 +243,10 @@ export interface FolderProblem {
 /** GET /folders/{folder}: everything `agora folder status` shows. */
 export interface FolderStatus extends Folder {
   error: string | null;
+  /** This device's access to the folder; 'read' means its local changes are not sent. */
+  access: Access;
+  /** Read-only folders: paths changed here and not sent (put back with revert). */
+  localChanges: number;
   localFiles: number;
   localBytes: number;
   globalFiles: number;
@@ -173,6 +301,58 @@ export interface RestoreResponse {
   folderId: string;
   path: string;
   versionId: string;
+}
+
+/** One entry of a folder directory, as GET /folders/{folder}/files lists it. */
+export interface DirEntry {
+  name: string;
+  /** Folder-relative, '/'-separated. */
+  path: string;
+  type: 'file' | 'dir';
+  /** Bytes; 0 for a directory. */
+  size: number;
+  /** ISO 8601. */
+  mtime: string;
+}
+
+/** GET /folders/{folder}/files?path=DIR: what is in one directory of the folder on this device. */
+export interface DirListing {
+  folderId: string;
+  /** The directory listed, folder-relative ('' is the top). */
+  path: string;
+  entries: DirEntry[];
+}
+
+/** PUT /folders/{folder}/file?path=: the file written (raw body, streamed to disk). */
+export interface UploadResponse {
+  folderId: string;
+  path: string;
+  size: number;
+}
+
+/** POST /folders/{folder}/conflicts/resolve. `path` is the conflict copy. */
+export interface ResolveConflictRequest {
+  path: string;
+  /** 'original': delete the copy; 'copy': the copy replaces the original; 'both': the copy gets a plain name. */
+  keep: 'original' | 'copy' | 'both';
+}
+
+export interface ResolveConflictResponse {
+  folderId: string;
+  /** The paths that remain. */
+  paths: string[];
+}
+
+/** GET /session (public): whether the request is signed in (session cookie or bearer token). */
+export interface SessionState {
+  signedIn: boolean;
+}
+
+/** POST /session/login-link (bearer token only): a one-time link that signs a browser in. */
+export interface LoginLinkResponse {
+  url: string;
+  /** ISO 8601. */
+  expiresAt: string;
 }
 
 export interface ErrorBody {

@@ -28,6 +28,8 @@ export const ErrorCodes = [
   'DISK_FULL',
   'FS',
   'BLOCK_INVALID',
+  /** The change would leave a space with no admin. */
+  'LAST_ADMIN',
   'INTERNAL',
 ] as const;
 

@@ -3,15 +3,17 @@ import { InviteService, type CreatedInvite } from '../core/invites/invite-servic
 import { PeerManager, type PeerInfo } from '../core/peers/peer-manager.js';
 import { SpaceService } from '../core/spaces/space-service.js';
 import { SyncService } from '../core/sync/sync-service.js';
+import type { AuditItem } from '../core/spaces/audit.js';
 import type { FsPort, WatcherPort } from '../ports/fs.js';
 import { BadRequestError } from '../errors/index.js';
-import type { Role } from '../protocol/index.js';
+import type { Access, FolderAccess, Role } from '../protocol/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
-import type { SpaceRecord, Store } from '../ports/store.js';
+import type { FolderRecord, SpaceRecord, Store } from '../ports/store.js';
 import type { BlockHasher } from '../core/sync/chunking/hash-file.js';
 import type { Identity } from './home.js';
+import { SpaceAccess, unnamed, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
 
 export const VERSION = '0.1.0';
 
@@ -63,6 +65,7 @@ export class AgoraNode {
   readonly peers: PeerManager;
   readonly invites: InviteService;
   readonly sync: SyncService;
+  readonly access: SpaceAccess;
   private name: string;
   private closed = false;
 
@@ -88,6 +91,7 @@ export class AgoraNode {
       versionRetentionMs: deps.versionRetentionMs,
     });
     this.peers.addProtocol(this.sync);
+    this.access = new SpaceAccess({ spaces: this.spaces, sync: this.sync, store, selfId: keyPair.publicKey.toString('hex'), selfName });
   }
 
   get deviceId(): string {
@@ -144,9 +148,21 @@ export class AgoraNode {
     return this.spaces.list().map((s) => this.summary(s));
   }
 
-  invite(spaceRef: string, options: { role: Role; expiresInMs: number; uses: number }): CreatedInvite & { spaceId: string } {
+  /** `grants` name folders of the space as `folder grant` takes them (id, prefix or name). */
+  invite(
+    spaceRef: string,
+    options: { role: Role; expiresInMs: number; uses: number; grants?: readonly { folder: string; access: Access }[] },
+  ): CreatedInvite & { spaceId: string; grants: InviteGrant[] } {
     const space = this.spaces.resolve(spaceRef);
-    return { ...this.invites.create(space.spaceId, options), spaceId: space.spaceId };
+    this.spaces.requireAdmin(space.spaceId);
+    const grants = this.access.inviteGrants(space.spaceId, options.grants ?? []);
+    const created = this.invites.create(space.spaceId, {
+      role: options.role,
+      expiresInMs: options.expiresInMs,
+      uses: options.uses,
+      grants: grants.map((g) => ({ folderId: g.folderId, access: g.access })),
+    });
+    return { ...created, spaceId: space.spaceId, grants };
   }
 
   async join(code: string, dir?: string, signal?: AbortSignal): Promise<SpaceSummary> {
@@ -158,16 +174,61 @@ export class AgoraNode {
   members(spaceRef: string): MemberSummary[] {
     const space = this.spaces.resolve(spaceRef);
     return this.spaces
-      .state(space.spaceId)
-      .activeMembers()
+      .visibleMembers(space.spaceId)
       .map((m) => ({
         memberId: m.memberId,
-        name: m.memberId === this.deviceId ? this.name : m.name,
+        name: m.memberId === this.deviceId ? this.name : (this.spaces.memberName(space.spaceId, m.memberId) ?? unnamed(m.memberId)),
         role: m.role,
         online: m.memberId === this.deviceId || this.peers.isOnline(m.memberId),
         self: m.memberId === this.deviceId,
       }))
       .sort((a, b) => Number(b.self) - Number(a.self) || a.name.localeCompare(b.name));
+  }
+
+  // ---- roles, grants, audit (see SpaceAccess) ----
+
+  setRole(spaceRef: string, memberRef: string, role: Role): MemberSummary {
+    const m = this.access.setRole(spaceRef, memberRef, role);
+    return this.memberSummary(this.spaces.resolve(spaceRef).spaceId, m.memberId, m.role);
+  }
+
+  removeMember(spaceRef: string, memberRef: string): MemberSummary & { spaceId: string; removed: true } {
+    const spaceId = this.spaces.resolve(spaceRef).spaceId;
+    const m = this.access.removeMember(spaceRef, memberRef);
+    return { spaceId, ...this.memberSummary(spaceId, m.memberId, m.role), online: false, removed: true };
+  }
+
+  grant(folderRef: string, to: string, access: Access, spaceRef?: string): GrantResult {
+    return this.access.grant(folderRef, to, access, spaceRef);
+  }
+
+  folderAccess(folderRef: string, spaceRef?: string): { folder: SpaceFolderRef; members: MemberAccess[] } {
+    return this.access.folderAccess(folderRef, spaceRef);
+  }
+
+  audit(spaceRef: string): AuditItem[] {
+    return this.access.audit(spaceRef);
+  }
+
+  /** Read-only folders: the shared version back over local changes; how many paths. */
+  revert(folderRef: string): { folderId: string; reverted: number } {
+    const record = this.sync.resolve(folderRef);
+    return { folderId: record.folderId, reverted: this.sync.revert(record.folderId) };
+  }
+
+  /** `folder add` with default access per role; only admins share with guests. */
+  addFolder(spaceRef: string, path: string, name?: string, access?: Partial<FolderAccess>): Promise<FolderRecord> {
+    return this.sync.addFolder(spaceRef, path, name, this.access.folderDefaults(spaceRef, access));
+  }
+
+  private memberSummary(spaceId: string, memberId: string, role: Role): MemberSummary {
+    return {
+      memberId,
+      name: this.access.nameOf(spaceId, memberId),
+      role,
+      online: memberId === this.deviceId || this.peers.isOnline(memberId),
+      self: memberId === this.deviceId,
+    };
   }
 
   peerList(): PeerInfo[] {
@@ -181,7 +242,7 @@ export class AgoraNode {
       name: state.name || record.name,
       role: state.roleOf(this.deviceId),
       dir: record.dir,
-      members: state.activeMembers().length,
+      members: this.spaces.visibleMembers(record.spaceId).length,
     };
   }
 }

@@ -1,4 +1,4 @@
-import type { FileRecord, LocalFileRecord } from '../protocol/index.js';
+import type { Access, FileRecord, LocalFileRecord, NameDisclosure } from '../protocol/index.js';
 
 /**
  * Persistent state of a node. Synchronous on purpose: SQLite (better-sqlite3) answers in
@@ -42,6 +42,8 @@ export interface InviteRecord {
   /** The full invite code as handed out (lets the inviter show it again). */
   code: string;
   revoked: boolean;
+  /** Folder access the new member gets when the invite is used (written to the log by the inviter). */
+  grants: { folderId: string; access: Access }[];
 }
 
 export interface PeerRecord {
@@ -71,6 +73,10 @@ export interface LogRepo {
   /** All entries of a space in arrival order. */
   list(spaceId: string): StoredLogEntry[];
   count(spaceId: string): number;
+  /** Keeps a name that opens a commitment of the space's log (checked by the caller). Idempotent. */
+  putName(spaceId: string, name: NameDisclosure): void;
+  /** Every name known for the space, in no particular order. */
+  names(spaceId: string): NameDisclosure[];
 }
 
 export interface InviteRepo {

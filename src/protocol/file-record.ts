@@ -44,6 +44,11 @@ export interface FileRecord {
   sequence: number;
   /** Content of a file, in order; empty for directories, empty files and tombstones. */
   blocks: BlockRef[];
+  /**
+   * Ed25519 signature by `modifiedBy` over recordSigningBytes(folderId, record): who made this
+   * version can be proven to anyone, whoever relays the record (see record-signature.ts).
+   */
+  sig: Buffer;
 }
 
 /** What this device alone knows about its own copy, to notice changes without re-hashing. */

@@ -8,7 +8,7 @@ import { DecodeError } from './bounded.js';
  * entry id is the SHA-256 of those bytes, and parents name ids, so changing any byte of any
  * entry breaks its id, its signature and every link to it.
  */
-export const LOG_ENTRY_VERSION = 1;
+export const LOG_ENTRY_VERSION = 2;
 export const MAX_ENTRY_BYTES = 8 * 1024;
 export const MAX_PARENTS = 32;
 export const MAX_NAME_LENGTH = 100;
@@ -30,14 +30,37 @@ export const folderName = displayName.refine(
 export const roleSchema = z.enum(['admin', 'member', 'guest', 'keeper']);
 export type Role = z.infer<typeof roleSchema>;
 
+export const accessSchema = z.enum(['none', 'read', 'write']);
+export type Access = z.infer<typeof accessSchema>;
+
+/**
+ * A name in the log is only its commitment: SHA-256 over a domain tag, 16 random salt bytes
+ * and the name (see name-commitment.ts). The log goes to every member, guests included; the
+ * names travel separately, each only to the devices allowed to know it, who check it against
+ * the commitment. So a guest can replay and verify the whole log without learning the names
+ * of the members and folders it has no business with.
+ */
+export const nameRef = z.object({ h: hex32 }).strict();
+export type NameRef = z.infer<typeof nameRef>;
+
+/** A folder's default access per role (admins always write). */
+export const folderAccessSchema = z.object({ members: accessSchema, guests: accessSchema }).strict();
+export type FolderAccess = z.infer<typeof folderAccessSchema>;
+export const DEFAULT_FOLDER_ACCESS: FolderAccess = { members: 'write', guests: 'none' };
+
+/** Whom a grant is for: every member, every guest, or one member (device id). */
+export const grantTarget = z.union([z.enum(['members', 'guests']), hex32]);
+export type GrantTarget = z.infer<typeof grantTarget>;
+
 export const logBodySchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('space.create'), name: displayName, creatorName: displayName }).strict(),
+  /** The space name is for everyone who holds the log (it is on every invite); the creator's is not. */
+  z.object({ type: z.literal('space.create'), name: displayName, creatorName: nameRef }).strict(),
   z.object({ type: z.literal('space.rename'), name: displayName }).strict(),
   z
     .object({
       type: z.literal('member.add'),
       member: hex32,
-      name: displayName,
+      name: nameRef,
       role: roleSchema,
       invite: hex16.nullable(),
     })
@@ -45,10 +68,12 @@ export const logBodySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('member.role'), member: hex32, role: roleSchema }).strict(),
   z.object({ type: z.literal('member.remove'), member: hex32 }).strict(),
   z.object({ type: z.literal('member.leave') }).strict(),
-  z.object({ type: z.literal('member.rename'), name: displayName }).strict(),
-  /** A shared folder; `name` is also its directory name on every member's disk. */
-  z.object({ type: z.literal('folder.add'), folder: hex32, name: folderName }).strict(),
+  z.object({ type: z.literal('member.rename'), name: nameRef }).strict(),
+  /** A shared folder; its name is also its directory name on every member's disk. */
+  z.object({ type: z.literal('folder.add'), folder: hex32, name: nameRef, access: folderAccessSchema }).strict(),
   z.object({ type: z.literal('folder.remove'), folder: hex32 }).strict(),
+  /** Access to one folder for a role or one member; replaces the previous grant for the same target. */
+  z.object({ type: z.literal('folder.grant'), folder: hex32, to: grantTarget, access: accessSchema }).strict(),
 ]);
 export type LogBody = z.infer<typeof logBodySchema>;
 export type LogBodyType = LogBody['type'];

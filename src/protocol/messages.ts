@@ -1,6 +1,7 @@
 import c from 'compact-encoding';
 import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
-import { MAX_ENTRY_BYTES, type SignedEntry } from './log-entry.js';
+import { MAX_ENTRY_BYTES, MAX_NAME_LENGTH, type SignedEntry } from './log-entry.js';
+import type { NameDisclosure } from './name-commitment.js';
 
 /**
  * Wire messages of Agora's protomux channels. Every protocol has its own channel, named
@@ -9,7 +10,7 @@ import { MAX_ENTRY_BYTES, type SignedEntry } from './log-entry.js';
  */
 export const PROTOCOLS = {
   control: 'agora/control/1',
-  log: 'agora/log/1',
+  log: 'agora/log/2',
   invite: 'agora/invite/1',
 } as const;
 
@@ -58,6 +59,13 @@ export const signedEntry = struct<SignedEntry>({
 });
 export const idList = boundedArray(hexId, MAX_IDS_PER_MESSAGE);
 export const entryList = boundedArray(signedEntry, MAX_ENTRIES_PER_MESSAGE);
+
+/** Names that open commitments of the log; each side checks them before keeping one. */
+export const MAX_NAMES_PER_MESSAGE = 512;
+export const nameList = boundedArray(
+  struct<NameDisclosure>({ h: hexId, salt: hexFixed(16), name: boundedString(MAX_NAME_LENGTH * 4) }),
+  MAX_NAMES_PER_MESSAGE,
+);
 
 export interface LogHandshake {
   heads: string[];

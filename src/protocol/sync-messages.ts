@@ -3,12 +3,12 @@ import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, h
 import type { BlockRef, FileRecord, FileType, VersionCounter } from './file-record.js';
 
 /**
- * Wire messages of the sync channel `agora/sync/1` (one per connection and space; its id is
+ * Wire messages of the sync channel `agora/sync/2` (one per connection and space; its id is
  * the space id). Index exchange is incremental as in Syncthing's BEP: each side says, per
  * folder, which index id and sequence of the other side it already has, and the other side
  * sends only newer records. Blocks are requested by hash and verified by the requester.
  */
-export const SYNC_PROTOCOL = 'agora/sync/1';
+export const SYNC_PROTOCOL = 'agora/sync/2';
 
 /** Limits every decoder enforces. */
 export const SYNC_LIMITS = {
@@ -54,6 +54,7 @@ export const fileRecord = struct<FileRecord>({
   modifiedBy: hex32,
   sequence: c.uint,
   blocks: boundedArray(blockRef, SYNC_LIMITS.blocksPerFile),
+  sig: fixedBuffer(64),
 });
 
 /** One folder as one side offers it in the hello (only folders the other side may read). */

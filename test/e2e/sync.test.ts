@@ -156,7 +156,7 @@ describe('end to end: folder sync between three real nodes on loopback', () => {
       a.env = {};
       await a.start();
     }
-  });
+  }, 120_000);
 
   it('a 1 GiB transfer killed with kill -9 at the receiver resumes after restart and completes', async () => {
     const staged = join(a.home, 'big.staged');

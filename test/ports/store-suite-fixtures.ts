@@ -39,6 +39,7 @@ export const invite = (n: number, over: Partial<InviteRecord> = {}): InviteRecor
   maxUses: 1,
   code: `agora:invite:${n}`,
   revoked: false,
+  grants: [],
   ...over,
 });
 

@@ -98,6 +98,24 @@ export function registerLogTests(get: () => Store): void {
       expect(got?.bytes.equals(buf)).toBe(true);
       expect(got?.sig.equals(buf)).toBe(true);
     });
+
+    it('names: putName keeps one name per commitment and space; names lists a space\'s only; delete takes them', () => {
+      const s = get();
+      const n1 = { h: 'a1'.repeat(32), salt: '5a'.repeat(16), name: 'Orders – ACME' };
+      const n2 = { h: 'b2'.repeat(32), salt: '6b'.repeat(16), name: 'Bob' };
+      s.spaces.put(space(1));
+      s.log.putName('space-1', n1);
+      s.log.putName('space-1', { ...n1, name: 'other' }); // the first one stays
+      s.log.putName('space-1', n2);
+      s.log.putName('space-2', n2);
+      const sorted = (list: { h: string }[]) => [...list].sort((x, y) => (x.h < y.h ? -1 : 1));
+      expect(sorted(s.log.names('space-1'))).toEqual([n1, n2]);
+      expect(s.log.names('space-2')).toEqual([n2]);
+      expect(s.log.names('space-9')).toEqual([]);
+      s.spaces.delete('space-1');
+      expect(s.log.names('space-1')).toEqual([]);
+      expect(s.log.names('space-2')).toEqual([n2]);
+    });
   });
 }
 
@@ -108,6 +126,7 @@ export function registerRecordTests(get: () => Store): void {
       ['admin, revoked', invite(1, { role: 'admin', revoked: true })],
       ['guest, many uses', invite(1, { role: 'guest', maxUses: 50 })],
       ['keeper', invite(1, { role: 'keeper' })],
+      ['guest with folder grants', invite(1, { role: 'guest', grants: [{ folderId: 'f'.repeat(64), access: 'read' }, { folderId: 'e'.repeat(64), access: 'write' }] })],
     ])('put then get round-trips: %s', (_label, inv) => {
       get().invites.put(inv);
       expect(get().invites.get(inv.inviteId)).toEqual(inv);

@@ -37,6 +37,7 @@ export const file = (path: string, sequence: number, over: Partial<FileRecord> =
   modifiedBy: devA,
   sequence,
   blocks: [block(sequence % 250, 1000), block(250, 2000)],
+  sig: Buffer.alloc(64, sequence % 256),
   ...over,
 });
 

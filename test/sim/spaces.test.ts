@@ -63,7 +63,8 @@ describe('simulation: spaces, invites, presence over the memory network', () => 
     a.createSpace('Acme');
     await b.join(a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 }).code);
     await c.join(a.invite('Acme', { role: 'guest', expiresInMs: DAY, uses: 1 }).code);
-    await sim.until(() => b.members('Acme').length === 3, 'B learns of C through the log');
+    // Names travel after the entries that commit to them: wait for both.
+    await sim.until(() => b.members('Acme').some((m) => m.name === 'Carol'), 'B learns of C and its name through the log');
     expect(b.members('Acme').find((m) => m.name === 'Carol')?.role).toBe('guest');
     expect(b.spaces.heads(a.listSpaces()[0]!.spaceId)).toEqual(a.spaces.heads(a.listSpaces()[0]!.spaceId));
   });

@@ -94,6 +94,8 @@ const status = (s: Partial<FolderStatus>): FolderStatus => ({
   path: '/tmp/docs',
   state: 'idle',
   error: null,
+  access: 'write',
+  localChanges: 0,
   localFiles: 0,
   localBytes: 0,
   globalFiles: 0,

@@ -13,6 +13,7 @@ const ok: FileRecord = {
   version: [{ device: dev, value: 1 }],
   modifiedBy: dev,
   sequence: 1,
+  sig: Buffer.alloc(64, 7),
   blocks: [{ hash: Buffer.alloc(32, 1), size: 10 }],
 };
 
@@ -31,7 +32,7 @@ describe('records from peers are checked before they reach the index', () => {
     ['huge block', { size: 2 * 1024 * 1024, blocks: [{ hash: Buffer.alloc(32), size: 2 * 1024 * 1024 }] }, /block size/],
     ['empty version', { version: [] }, /version/],
     ['unsorted version', { version: [{ device: 'b'.repeat(64), value: 1 }, { device: dev, value: 2 }] }, /version/],
-    ['author not in version', { modifiedBy: 'c'.repeat(64) }, /modifiedBy/],
+    ['not signed', { sig: Buffer.alloc(0) }, /not signed/],
     ['directory with blocks', { type: 'dir' }, /no blocks/],
     ['deleted with blocks', { deleted: true }, /no blocks/],
   ];

@@ -2,14 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/core/crypto.js';
 import { createEntry, verifyEntry } from '../../src/core/spaces/entries.js';
 import { replay } from '../../src/core/spaces/replay.js';
-import type { DecodedEntry, LogBody } from '../../src/protocol/index.js';
+import { commitName, type DecodedEntry, type LogBody } from '../../src/protocol/index.js';
 import type { KeyPair } from '../../src/ports/network.js';
 
 const keys = { a: generateKeyPair(), b: generateKeyPair(), c: generateKeyPair(), d: generateKeyPair() };
 const idOf = (k: KeyPair) => k.publicKey.toString('hex');
 
 function genesis(): DecodedEntry {
-  return createEntry(keys.a, { space: null, parents: [], body: { type: 'space.create', name: 'Acme', creatorName: 'Alice' }, time: 1 });
+  return createEntry(keys.a, { space: null, parents: [], body: { type: 'space.create', name: 'Acme', creatorName: commitName('Alice').ref }, time: 1 });
 }
 
 function after(author: KeyPair, space: DecodedEntry, parents: DecodedEntry[], body: LogBody): DecodedEntry {
@@ -19,7 +19,7 @@ function after(author: KeyPair, space: DecodedEntry, parents: DecodedEntry[], bo
 const add = (who: KeyPair, role: 'admin' | 'member' | 'guest', invite: string | null = null): LogBody => ({
   type: 'member.add',
   member: idOf(who),
-  name: `n-${idOf(who).slice(0, 4)}`,
+  name: commitName(`n-${idOf(who).slice(0, 4)}`).ref,
   role,
   invite,
 });
@@ -92,7 +92,7 @@ describe('space log: authority', () => {
       name: 'another genesis cannot found this space',
       entries: () => [
         g,
-        createEntry(keys.d, { space: null, parents: [], body: { type: 'space.create', name: 'Evil', creatorName: 'D' }, time: 1 }),
+        createEntry(keys.d, { space: null, parents: [], body: { type: 'space.create', name: 'Evil', creatorName: commitName('D').ref }, time: 1 }),
       ],
       expect: { a: 'admin', d: null },
     },

@@ -20,6 +20,7 @@ function rec(version: VersionVector, patch: Partial<FileRecord> = {}): FileRecor
     modifiedBy: version[version.length - 1]?.device ?? A,
     sequence: 1,
     blocks: [{ hash: Buffer.alloc(32, 1), size: 1 }],
+    sig: Buffer.alloc(64),
     ...patch,
   };
 }

@@ -228,6 +228,7 @@ function copyFile(r: FileRecord): FileRecord {
     modifiedBy: r.modifiedBy,
     sequence: r.sequence,
     blocks: r.blocks.map(copyBlock),
+    sig: Buffer.from(r.sig),
   };
 }
 

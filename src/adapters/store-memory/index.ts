@@ -11,6 +11,7 @@ import type {
   Store,
   StoredLogEntry,
 } from '../../ports/store.js';
+import type { NameDisclosure } from '../../protocol/index.js';
 import { createMemoryIndex } from './index-repo.js';
 import { Journal } from './journal.js';
 
@@ -25,6 +26,8 @@ export function createMemoryStore(): Store {
   const entries = new Map<string, StoredLogEntry>();
   const logOrder = new Map<string, string[]>();
   const invites = new Map<string, InviteRecord>();
+  /** Per space: commitment → name disclosure. */
+  const names = new Map<string, Map<string, NameDisclosure>>();
   const peers = new Map<string, PeerRecord>();
   const settings = new Map<string, string>();
   const { folders, index } = createMemoryIndex(journal);
@@ -39,6 +42,7 @@ export function createMemoryStore(): Store {
       journal.run(() => {
         for (const id of logOrder.get(spaceId) ?? []) journal.delete(entries, id);
         journal.delete(logOrder, spaceId);
+        journal.delete(names, spaceId);
         for (const invite of [...invites.values()]) {
           if (invite.spaceId === spaceId) journal.delete(invites, invite.inviteId);
         }
@@ -63,6 +67,12 @@ export function createMemoryStore(): Store {
     get: (id) => copyMaybe(entries.get(id), copyEntry),
     list: (spaceId) => (logOrder.get(spaceId) ?? []).map((id) => copyEntry(entries.get(id) as StoredLogEntry)),
     count: (spaceId) => logOrder.get(spaceId)?.length ?? 0,
+    putName: (spaceId, n) => {
+      let map = names.get(spaceId);
+      if (!map) journal.set(names, spaceId, (map = new Map()));
+      if (!map.has(n.h)) journal.set(map, n.h, { h: n.h, salt: n.salt, name: n.name });
+    },
+    names: (spaceId) => [...(names.get(spaceId)?.values() ?? [])].map((n) => ({ ...n })),
   };
 
   const inviteRepo: InviteRepo = {
@@ -150,6 +160,7 @@ function copyInvite(i: InviteRecord): InviteRecord {
     maxUses: i.maxUses,
     code: i.code,
     revoked: i.revoked,
+    grants: i.grants.map((g) => ({ folderId: g.folderId, access: g.access })),
   };
 }
 

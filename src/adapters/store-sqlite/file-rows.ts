@@ -1,7 +1,7 @@
 import type { BlockRef, FileRecord, FileType, LocalFileRecord, VersionVector } from '../../protocol/index.js';
 
 /**
- * How index records map to rows of local_files and remote_files (migration 2). Both tables share
+ * How index records map to rows of local_files and remote_files (migrations 2 and 4). Both tables share
  * the columns of a FileRecord; local_files adds what stat() said.
  */
 
@@ -20,6 +20,7 @@ export interface FileRow {
   modified_by: string;
   version: string;
   blocks: Buffer;
+  sig: Buffer;
 }
 
 export interface LocalFileRow extends FileRow {
@@ -28,7 +29,7 @@ export interface LocalFileRow extends FileRow {
 }
 
 /** The FileRecord columns, in the order of fileValues (after folder, device and path). */
-export const fileColumns = 'seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks';
+export const fileColumns = 'seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig';
 /** SET clause of an upsert that replaces every FileRecord column. */
 export const fileUpdates = fileColumns
   .split(', ')
@@ -40,10 +41,10 @@ export const fileSets = fileColumns
   .map((c) => `${c} = ?`)
   .join(', ');
 
-export type FileValues = [number, FileType, number, number, number, number, string, string, Buffer];
+export type FileValues = [number, FileType, number, number, number, number, string, string, Buffer, Buffer];
 
 export function fileValues(r: FileRecord): FileValues {
-  return [r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, encodeVersion(r.version), encodeBlocks(r.blocks)];
+  return [r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, encodeVersion(r.version), encodeBlocks(r.blocks), r.sig];
 }
 
 export function fromFileRow(r: FileRow): FileRecord {
@@ -58,6 +59,7 @@ export function fromFileRow(r: FileRow): FileRecord {
     modifiedBy: r.modified_by,
     sequence: r.seq,
     blocks: decodeBlocks(r.blocks),
+    sig: r.sig,
   };
 }
 

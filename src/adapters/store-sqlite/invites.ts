@@ -10,6 +10,7 @@ interface InviteRow {
   max_uses: number;
   code: string;
   revoked: number;
+  grants: string;
 }
 
 function fromRow(r: InviteRow): InviteRecord {
@@ -22,6 +23,7 @@ function fromRow(r: InviteRow): InviteRecord {
     maxUses: r.max_uses,
     code: r.code,
     revoked: r.revoked !== 0,
+    grants: JSON.parse(r.grants) as InviteRecord['grants'],
   };
 }
 
@@ -31,13 +33,13 @@ export interface SqliteInviteRepo extends InviteRepo {
 }
 
 export function createInviteRepo(db: Database.Database): SqliteInviteRepo {
-  const put = db.prepare<[string, string, string, number, number, number, string, number]>(
-    `INSERT INTO invites (invite_id, space_id, role, created_at, expires_at, max_uses, code, revoked)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  const put = db.prepare<[string, string, string, number, number, number, string, number, string]>(
+    `INSERT INTO invites (invite_id, space_id, role, created_at, expires_at, max_uses, code, revoked, grants)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (invite_id) DO UPDATE SET
        space_id = excluded.space_id, role = excluded.role, created_at = excluded.created_at,
        expires_at = excluded.expires_at, max_uses = excluded.max_uses, code = excluded.code,
-       revoked = excluded.revoked`,
+       revoked = excluded.revoked, grants = excluded.grants`,
   );
   const get = db.prepare<[string], InviteRow>('SELECT * FROM invites WHERE invite_id = ?');
   const list = db.prepare<[string], InviteRow>('SELECT * FROM invites WHERE space_id = ? ORDER BY created_at, invite_id');
@@ -45,7 +47,7 @@ export function createInviteRepo(db: Database.Database): SqliteInviteRepo {
 
   return {
     put: (i) =>
-      void put.run(i.inviteId, i.spaceId, i.role, i.createdAt, i.expiresAt, i.maxUses, i.code, i.revoked ? 1 : 0),
+      void put.run(i.inviteId, i.spaceId, i.role, i.createdAt, i.expiresAt, i.maxUses, i.code, i.revoked ? 1 : 0, JSON.stringify(i.grants)),
     get: (inviteId) => {
       const row = get.get(inviteId);
       return row && fromRow(row);

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { NameDisclosure } from '../../protocol/index.js';
 import type { LogRepo, StoredLogEntry } from '../../ports/store.js';
 
 interface LogRow {
@@ -40,6 +41,9 @@ export function createLogRepo(db: Database.Database): SqliteLogRepo {
   const list = db.prepare<[string], LogRow>(`SELECT ${columns} FROM log WHERE space_id = ? ORDER BY seq`);
   const count = db.prepare<[string], number>('SELECT count(*) FROM log WHERE space_id = ?').pluck();
   const deleteSpace = db.prepare<[string]>('DELETE FROM log WHERE space_id = ?');
+  const putName = db.prepare<[string, string, string, string]>('INSERT INTO log_names (space_id, h, salt, name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const names = db.prepare<[string], NameDisclosure>('SELECT h, salt, name FROM log_names WHERE space_id = ?');
+  const deleteNames = db.prepare<[string]>('DELETE FROM log_names WHERE space_id = ?');
 
   return {
     append: (e) =>
@@ -51,6 +55,11 @@ export function createLogRepo(db: Database.Database): SqliteLogRepo {
     },
     list: (spaceId) => list.all(spaceId).map(fromRow),
     count: (spaceId) => count.get(spaceId) ?? 0,
-    deleteSpace: (spaceId) => void deleteSpace.run(spaceId),
+    putName: (spaceId, n) => void putName.run(spaceId, n.h, n.salt, n.name),
+    names: (spaceId) => names.all(spaceId).map((n) => ({ h: n.h, salt: n.salt, name: n.name })),
+    deleteSpace: (spaceId) => {
+      deleteSpace.run(spaceId);
+      deleteNames.run(spaceId);
+    },
   };
 }

@@ -149,6 +149,36 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'log names, invite grants; log format 2',
+    up(db) {
+      // Log format 2 commits to names instead of carrying them; format-1 entries cannot be
+      // converted (their signatures cover the old bytes). They came from pre-release builds only.
+      db.exec(`
+        CREATE TABLE log_names (
+          space_id TEXT NOT NULL,
+          h        TEXT NOT NULL,
+          salt     TEXT NOT NULL,
+          name     TEXT NOT NULL,
+          PRIMARY KEY (space_id, h)
+        ) WITHOUT ROWID;
+        ALTER TABLE invites ADD COLUMN grants TEXT NOT NULL DEFAULT '[]';
+      `);
+    },
+  },
+  {
+    version: 4,
+    name: 'signed index records',
+    up(db) {
+      // Last in the row, like blocks: counting and sequence scans never read it. Rows from
+      // before have no signature (x''); a peer gets them again, signed, after its index resets.
+      db.exec(`
+        ALTER TABLE local_files ADD COLUMN sig BLOB NOT NULL DEFAULT x'';
+        ALTER TABLE remote_files ADD COLUMN sig BLOB NOT NULL DEFAULT x'';
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes; a database above it came from a newer Agora. */

@@ -123,7 +123,13 @@ export class InviteHost {
       throw new InviteError('INVITE_REVOKED', 'The inviter is no longer an admin of this space, so the invite is void. Ask an admin for a new one.');
     }
     const name = displayName.safeParse(req.name.trim()).success ? req.name.trim() : 'New member';
-    this.deps.spaces.append(record.spaceId, { type: 'member.add', member: joiner, name, role: record.role, invite: inviteId });
+    const spaces = this.deps.spaces;
+    spaces.append(record.spaceId, { type: 'member.add', member: joiner, name: spaces.commitName(record.spaceId, name), role: record.role, invite: inviteId });
+    for (const g of record.grants) {
+      // A folder removed since the invite was made is skipped; the rest still apply.
+      if (!spaces.state(record.spaceId).folders.get(g.folderId)?.active) continue;
+      spaces.append(record.spaceId, { type: 'folder.grant', folder: g.folderId, to: joiner, access: g.access });
+    }
     return record.spaceId;
   }
 }

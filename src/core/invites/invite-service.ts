@@ -1,5 +1,5 @@
-import { BadRequestError, PeerUnreachableError } from '../../errors/index.js';
-import { inviteLink, type Role } from '../../protocol/index.js';
+import { BadRequestError, NotFoundError, PeerUnreachableError } from '../../errors/index.js';
+import { inviteLink, type Access, type Role } from '../../protocol/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { KeyPair, NetworkPort, PeerConnection } from '../../ports/network.js';
@@ -7,6 +7,7 @@ import type { SpaceRecord, Store } from '../../ports/store.js';
 import { randomHex } from '../crypto.js';
 import type { PeerManager, StrangerHandler } from '../peers/peer-manager.js';
 import type { SpaceService } from '../spaces/space-service.js';
+import type { SpaceState } from '../spaces/space-state.js';
 import { issueInvite, readInvite } from './invite-codes.js';
 import { InviteHost } from './invite-host.js';
 import { requestJoin } from './join.js';
@@ -42,7 +43,7 @@ export class InviteService implements StrangerHandler {
     this.host = new InviteHost(deps);
   }
 
-  create(spaceId: string, options: { role: Role; expiresInMs: number; uses: number }): CreatedInvite {
+  create(spaceId: string, options: { role: Role; expiresInMs: number; uses: number; grants?: { folderId: string; access: Access }[] }): CreatedInvite {
     const { spaces, store, clock, keyPair, network } = this.deps;
     spaces.requireAdmin(spaceId);
     if (!Number.isInteger(options.uses) || options.uses < 1 || options.uses > MAX_INVITE_USES) {
@@ -53,6 +54,7 @@ export class InviteService implements StrangerHandler {
     }
     if (options.role === 'keeper') throw new BadRequestError('keeper invites come with the keeper feature; use admin, member or guest');
     const space = spaces.list().find((s) => s.spaceId === spaceId)!;
+    const grants = checkGrants(spaces.state(spaceId), options.grants ?? []);
     const now = clock.now();
     const expiresAt = now + options.expiresInMs;
     const inviteId = randomHex(16);
@@ -67,7 +69,7 @@ export class InviteService implements StrangerHandler {
       maxUses: options.uses,
       addresses: network.addresses().slice(0, 16),
     });
-    store.invites.put({ inviteId, spaceId, role: options.role, createdAt: now, expiresAt, maxUses: options.uses, code, revoked: false });
+    store.invites.put({ inviteId, spaceId, role: options.role, createdAt: now, expiresAt, maxUses: options.uses, code, revoked: false, grants });
     return { inviteId, code, link: inviteLink(code), role: options.role, expiresAt, uses: options.uses };
   }
 
@@ -106,7 +108,9 @@ export class InviteService implements StrangerHandler {
       const answer = await requestJoin(conn, invite, this.deps.selfName(), signal);
       const record: SpaceRecord = { spaceId: offer.spaceId, name: offer.spaceName, dir: dirFor(offer.spaceName), secret: answer.spaceSecret, joinedAt: clock.now() };
       spaces.adopt(record, answer.entries);
-      store.peers.upsert({ deviceId: offer.inviter, name: offer.inviterName, addresses: offer.addresses, lastSeen: clock.now() });
+      // A guest may not know members' names (see SpaceState.mayKnowName): the invite showed it, the store does not keep it.
+      const inviterName = offer.role === 'admin' || offer.role === 'member' ? offer.inviterName : '';
+      store.peers.upsert({ deviceId: offer.inviter, name: inviterName, addresses: offer.addresses, lastSeen: clock.now() });
       logger.info({ spaceId: offer.spaceId, inviter: offer.inviter.slice(0, 12) }, 'joined space');
       return spaces.list().find((s) => s.spaceId === offer.spaceId)!;
     } finally {
@@ -116,4 +120,15 @@ export class InviteService implements StrangerHandler {
       peers.connectSoon(offer.inviter);
     }
   }
+}
+
+/** Grants an invite may carry: active folders of the space, one grant per folder. */
+function checkGrants(state: SpaceState, grants: { folderId: string; access: Access }[]): { folderId: string; access: Access }[] {
+  const seen = new Set<string>();
+  for (const g of grants) {
+    if (!state.folders.get(g.folderId)?.active) throw new NotFoundError(`No folder ${g.folderId.slice(0, 12)} in this space; see the folders with: agora folder list`);
+    if (seen.has(g.folderId)) throw new BadRequestError('each folder can be granted only once per invite');
+    seen.add(g.folderId);
+  }
+  return grants.map((g) => ({ folderId: g.folderId, access: g.access }));
 }

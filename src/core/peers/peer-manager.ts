@@ -12,6 +12,8 @@ import { spaceTopic } from './topic.js';
 
 export const SOFTWARE = 'agora/0.1.0';
 const DIAL_TICK_MS = 2_000;
+/** How long a peer that no longer shares a space gets to receive the entries that say so. */
+const FAREWELL_MS = 1_500;
 
 /** Someone who may talk to us without sharing a space: a joiner holding an invite. */
 export interface StrangerHandler {
@@ -34,6 +36,8 @@ interface Session {
   name: string | null;
   rttMs: number | null;
   online: boolean;
+  /** No space in common any more: being told so, then disconnected. */
+  leaving: boolean;
 }
 
 export interface PeerInfo {
@@ -140,6 +144,8 @@ export class PeerManager {
     if (this.stopped) return false;
     if (this.deps.spaces.peersInCommon().has(remoteId)) return true;
     if (this.joinTargets.has(remoteId)) return true;
+    // A removed member is refused outright, even while invites are out.
+    if (this.deps.spaces.isFormerMember(remoteId)) return false;
     return this.strangers?.acceptsStrangers() ?? false;
   }
 
@@ -148,7 +154,7 @@ export class PeerManager {
     if (this.stopped) return conn.close();
     if (this.deps.spaces.peersInCommon().has(id)) return this.addSession(conn);
     if (this.joinTargets.has(id)) return; // owned by the join flow
-    if (this.strangers?.acceptsStrangers()) return this.strangers.attach(conn);
+    if (this.strangers?.acceptsStrangers() && !this.deps.spaces.isFormerMember(id)) return this.strangers.attach(conn);
     conn.close();
   }
 
@@ -162,8 +168,8 @@ export class PeerManager {
       existing.conn.close();
     }
     const log = this.deps.logger.child({ peer: id.slice(0, 12), transport: conn.transport });
-    const session: Session = { conn, control: null!, logs: new Map(), name: null, rttMs: null, online: false };
-    session.control = new ControlChannel(conn, this.hello(), this.deps.clock, {
+    const session: Session = { conn, control: null!, logs: new Map(), name: null, rttMs: null, online: false, leaving: false };
+    session.control = new ControlChannel(conn, this.hello(id), this.deps.clock, {
       onHello: (hello) => {
         session.name = hello.name;
         session.online = true;
@@ -201,7 +207,15 @@ export class PeerManager {
   }
 
   private openLogChannels(session: Session): void {
-    for (const spaceId of this.sharedSpaces(session.conn.remoteId)) {
+    const shared = this.sharedSpaces(session.conn.remoteId);
+    // A space we no longer share with this peer (it was removed, or we were): nothing more of its log goes there.
+    for (const [spaceId, channel] of session.logs) {
+      if (shared.includes(spaceId)) continue;
+      session.logs.delete(spaceId);
+      channel.pushMissing(); // the entry that ended it, so the peer knows
+      channel.close();
+    }
+    for (const spaceId of shared) {
       if (session.logs.has(spaceId)) continue;
       const channel = new LogSyncChannel(session.conn, spaceId, this.deps.spaces, this.deps.logger, () => {
         session.logs.delete(spaceId);
@@ -215,8 +229,14 @@ export class PeerManager {
     const inCommon = this.deps.spaces.peersInCommon();
     for (const [id, session] of this.sessions) {
       if (!inCommon.has(id)) {
+        if (session.leaving) continue;
+        session.leaving = true;
         this.deps.logger.info({ peer: id.slice(0, 12) }, 'no space in common any more: disconnecting');
-        session.conn.close();
+        // Tell it first (it learns it was removed, stops syncing and says so), then hang up:
+        // nothing else goes to it meanwhile.
+        for (const channel of session.logs.values()) channel.pushMissing();
+        for (const p of this.protocols) p.attach(session.conn, []);
+        this.deps.clock.setTimeout(() => session.conn.close(), FAREWELL_MS);
         continue;
       }
       this.openLogChannels(session);
@@ -272,7 +292,10 @@ export class PeerManager {
       .filter((e) => e.addresses.length > 0);
     for (const [id, session] of this.sessions) {
       const theirs = new Set(inCommon.get(id) ?? []);
-      const relevant = known.filter((e) => e.deviceId !== id && (inCommon.get(e.deviceId) ?? []).some((s) => theirs.has(s)));
+      // Only devices the log lets this peer connect to: a guest never learns that other guests exist.
+      const relevant = known.filter(
+        (e) => e.deviceId !== id && (inCommon.get(e.deviceId) ?? []).some((s) => theirs.has(s) && this.deps.spaces.state(s).mayConnect(id, e.deviceId)),
+      );
       session.control.sendAddressBook(relevant);
     }
   }
@@ -302,13 +325,18 @@ export class PeerManager {
 
   private memberName(deviceId: string): string | null {
     for (const spaceId of this.sharedSpaces(deviceId)) {
-      const m = this.deps.spaces.state(spaceId).members.get(deviceId);
-      if (m) return m.name;
+      const name = this.deps.spaces.memberName(spaceId, deviceId);
+      if (name !== null) return name;
     }
     return null;
   }
 
-  private hello() {
-    return { software: SOFTWARE, name: this.deps.selfName(), addresses: this.deps.network.addresses() };
+  /** What we tell `peer` about ourselves; our name only if the log lets it know members' names. */
+  private hello(peer: string) {
+    const mayKnowName = this.sharedSpaces(peer).some((spaceId) => {
+      const role = this.deps.spaces.state(spaceId).roleOf(peer);
+      return role === 'admin' || role === 'member';
+    });
+    return { software: SOFTWARE, name: mayKnowName ? this.deps.selfName() : '', addresses: this.deps.network.addresses() };
   }
 }

@@ -1,20 +1,39 @@
 import type { Channel, Message } from 'protomux';
-import { entryList, idList, logHandshake, MAX_ENTRIES_PER_MESSAGE, PROTOCOLS, type LogHandshake, type SignedEntry } from '../../protocol/index.js';
+import {
+  entryList,
+  idList,
+  logHandshake,
+  MAX_ENTRIES_PER_MESSAGE,
+  MAX_IDS_PER_MESSAGE,
+  MAX_NAMES_PER_MESSAGE,
+  nameList,
+  PROTOCOLS,
+  type LogHandshake,
+  type NameDisclosure,
+  type SignedEntry,
+} from '../../protocol/index.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerConnection } from '../../ports/network.js';
 import type { SpaceService } from './space-service.js';
 
 /**
- * Keeps one space's log in step with one peer over channel `agora/log/1` (id = space id):
+ * Keeps one space's log in step with one peer over channel `agora/log/2` (id = space id):
  * each side says which entries are its heads; the other asks for the ones it lacks and,
  * while parents are missing, for those too. New local entries are announced as new heads.
+ * Names travel apart from the entries: each side asks for the names behind the log's
+ * commitments that it may know, and answers only with names the asker may know.
  */
 export class LogSyncChannel {
   private readonly channel: Channel;
   private readonly heads: Message<string[]>;
   private readonly want: Message<string[]>;
   private readonly entries: Message<SignedEntry[]>;
+  private readonly wantNames: Message<string[]>;
+  private readonly names: Message<NameDisclosure[]>;
   private isOpen = false;
+  /** Commitments already asked of this peer since our heads last changed. */
+  private asked = new Set<string>();
+  private askedAtHeads = '';
 
   constructor(
     private readonly conn: PeerConnection,
@@ -41,15 +60,42 @@ export class LogSyncChannel {
     this.heads = channel.addMessage({ encoding: idList, onmessage: (ids) => this.onHeads(ids) });
     this.want = channel.addMessage({ encoding: idList, onmessage: (ids) => this.onWant(ids) });
     this.entries = channel.addMessage({ encoding: entryList, onmessage: (list) => this.onEntries(list) });
+    this.wantNames = channel.addMessage({ encoding: idList, onmessage: (hashes) => this.onWantNames(hashes) });
+    this.names = channel.addMessage({ encoding: nameList, onmessage: (list) => void this.spaces.learnNames(this.spaceId, list) });
     channel.open({ heads: spaces.heads(spaceId) });
   }
 
   announce(): void {
-    if (this.isOpen && !this.channel.closed) this.heads.send(this.spaces.heads(this.spaceId));
+    if (!this.isOpen || this.channel.closed) return;
+    const heads = this.spaces.heads(this.spaceId);
+    this.heads.send(heads);
+    this.askNames(heads.join(','));
+  }
+
+  /** Asks for the names we may know and lack; again after the log changed (access may have grown). */
+  private askNames(headsKey: string): void {
+    if (headsKey !== this.askedAtHeads) {
+      this.asked = new Set();
+      this.askedAtHeads = headsKey;
+    }
+    const ask = this.spaces.missingNames(this.spaceId).filter((h) => !this.asked.has(h));
+    for (const h of ask) this.asked.add(h);
+    for (let i = 0; i < ask.length; i += MAX_IDS_PER_MESSAGE) this.wantNames.send(ask.slice(i, i + MAX_IDS_PER_MESSAGE));
+  }
+
+  private onWantNames(hashes: string[]): void {
+    // Only names the log lets this peer know, whatever it asks for.
+    const answer = this.spaces.namesFor(this.spaceId, this.conn.remoteId, hashes);
+    for (let i = 0; i < answer.length; i += MAX_NAMES_PER_MESSAGE) this.names.send(answer.slice(i, i + MAX_NAMES_PER_MESSAGE));
   }
 
   close(): void {
     this.channel.close();
+  }
+
+  /** Sends every entry the peer lacks, unasked (before the channel closes for good). */
+  pushMissing(): void {
+    if (this.isOpen && !this.channel.closed) this.onWant(this.spaces.heads(this.spaceId));
   }
 
   /** Heads the peer told us it has: it has their whole ancestry too. */

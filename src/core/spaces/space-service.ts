@@ -1,14 +1,24 @@
 import { BadRequestError, ForbiddenError, LogInvalidError, NotFoundError, AgoraError } from '../../errors/index.js';
-import { entrySpaceId, type DecodedEntry, type LogBody, type SignedEntry } from '../../protocol/index.js';
+import {
+  commitName,
+  entrySpaceId,
+  folderName as folderNameSchema,
+  opensCommitment,
+  type DecodedEntry,
+  type LogBody,
+  type NameDisclosure,
+  type NameRef,
+  type SignedEntry,
+} from '../../protocol/index.js';
 import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { KeyPair } from '../../ports/network.js';
 import type { SpaceRecord, Store } from '../../ports/store.js';
-import { randomBytes } from '../crypto.js';
+import { randomBytes, sign } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import { createEntry, fromStored, toStored, verifyEntry } from './entries.js';
 import { replay, type ReplayResult } from './replay.js';
-import type { SpaceState } from './space-state.js';
+import type { MemberState, SpaceState } from './space-state.js';
 
 /** Entries waiting for missing parents, per space; beyond this a peer is flooding us. */
 const MAX_ORPHANS = 10_000;
@@ -17,6 +27,8 @@ interface LoadedSpace {
   record: SpaceRecord;
   entries: Map<string, DecodedEntry>;
   result: ReplayResult;
+  /** Names this device knows, by commitment (only those it was allowed to learn). */
+  names: Map<string, NameDisclosure>;
 }
 
 /**
@@ -34,20 +46,29 @@ export class SpaceService {
     this.selfId = deps.keyPair.publicKey.toString('hex');
     for (const record of deps.store.spaces.list()) {
       const entries = new Map<string, DecodedEntry>();
-      for (const stored of deps.store.log.list(record.spaceId)) entries.set(stored.id, fromStored(stored));
-      this.spaces.set(record.spaceId, { record, entries, result: replay(record.spaceId, [...entries.values()]) });
+      for (const stored of deps.store.log.list(record.spaceId)) {
+        try {
+          entries.set(stored.id, fromStored(stored));
+        } catch (err) {
+          // Entries of an older log format (pre-release builds) cannot be read any more.
+          deps.logger.warn({ spaceId: record.spaceId, entry: stored.id, err: (err as Error).message }, 'unreadable log entry skipped');
+        }
+      }
+      const names = new Map(deps.store.log.names(record.spaceId).map((n) => [n.h, n]));
+      this.spaces.set(record.spaceId, { record, entries, names, result: replay(record.spaceId, [...entries.values()]) });
     }
   }
 
   create(name: string, dir: string, creatorName: string): SpaceRecord {
+    const creator = commitName(creatorName);
     const genesis = createEntry(this.deps.keyPair, {
       space: null,
       parents: [],
-      body: { type: 'space.create', name, creatorName },
+      body: { type: 'space.create', name, creatorName: creator.ref },
       time: this.deps.clock.now(),
     });
     const record: SpaceRecord = { spaceId: genesis.id, name, dir, secret: randomBytes(32), joinedAt: this.deps.clock.now() };
-    this.install(record, [genesis]);
+    this.install(record, [genesis], [creator.disclosure]);
     return record;
   }
 
@@ -62,15 +83,89 @@ export class SpaceService {
     this.install(record, entries);
   }
 
-  private install(record: SpaceRecord, entries: DecodedEntry[]): void {
+  private install(record: SpaceRecord, entries: DecodedEntry[], names: NameDisclosure[] = []): void {
     const now = this.deps.clock.now();
     this.deps.store.transaction(() => {
       this.deps.store.spaces.put(record);
       for (const e of entries) this.deps.store.log.append(toStored(e, record.spaceId, now));
+      for (const n of names) this.deps.store.log.putName(record.spaceId, n);
     });
     const map = new Map(entries.map((e) => [e.id, e]));
-    this.spaces.set(record.spaceId, { record, entries: map, result: replay(record.spaceId, entries) });
+    this.spaces.set(record.spaceId, { record, entries: map, names: new Map(names.map((n) => [n.h, n])), result: replay(record.spaceId, entries) });
     this.deps.events.emit('space.changed', { spaceId: record.spaceId });
+  }
+
+  /**
+   * Commits to a name for an entry this device is about to append; the name is kept here and
+   * handed out later only to the devices the log allows to know it.
+   */
+  commitName(spaceId: string, name: string): NameRef {
+    const space = this.loaded(spaceId);
+    const { ref, disclosure } = commitName(name);
+    this.deps.store.log.putName(spaceId, disclosure);
+    space.names.set(ref.h, disclosure);
+    return ref;
+  }
+
+  /** The name behind a commitment, if this device knows it. */
+  nameOf(spaceId: string, hash: string): string | null {
+    return this.spaces.get(spaceId)?.names.get(hash)?.name ?? null;
+  }
+
+  memberName(spaceId: string, memberId: string): string | null {
+    const m = this.spaces.get(spaceId)?.result.state.members.get(memberId);
+    return m ? this.nameOf(spaceId, m.nameHash) : null;
+  }
+
+  folderName(spaceId: string, folderId: string): string | null {
+    const f = this.spaces.get(spaceId)?.result.state.folders.get(folderId);
+    return f ? this.nameOf(spaceId, f.nameHash) : null;
+  }
+
+  /** The names among `hashes` that `viewer` may know and this device knows. */
+  namesFor(spaceId: string, viewer: string, hashes: readonly string[]): NameDisclosure[] {
+    const space = this.spaces.get(spaceId);
+    if (!space) return [];
+    const state = space.result.state;
+    const out: NameDisclosure[] = [];
+    for (const h of hashes) {
+      const known = space.names.get(h);
+      if (known && state.mayKnowName(h, viewer)) out.push(known);
+    }
+    return out;
+  }
+
+  /** Commitments of the log whose names this device may know but does not know yet. */
+  missingNames(spaceId: string): string[] {
+    const space = this.spaces.get(spaceId);
+    if (!space) return [];
+    const state = space.result.state;
+    return [...state.nameSubjects.keys()].filter((h) => !space.names.has(h) && state.mayKnowName(h, this.selfId));
+  }
+
+  /**
+   * Keeps names a peer sent: each must open a commitment of the log that this device may know
+   * (anything else is dropped, so a peer cannot fill the store with names). Returns how many
+   * were new.
+   */
+  learnNames(spaceId: string, list: readonly NameDisclosure[]): number {
+    const space = this.spaces.get(spaceId);
+    if (!space) return 0;
+    const state = space.result.state;
+    const fresh: NameDisclosure[] = [];
+    for (const n of list) {
+      if (space.names.has(n.h) || !opensCommitment(n) || !state.mayKnowName(n.h, this.selfId)) continue;
+      // A folder's name becomes a directory name: it must be one on every system.
+      if (state.nameSubjects.get(n.h)?.kind === 'folder' && !folderNameSchema.safeParse(n.name).success) continue;
+      fresh.push({ h: n.h, salt: n.salt, name: n.name });
+    }
+    if (fresh.length === 0) return 0;
+    this.deps.store.transaction(() => {
+      for (const n of fresh) this.deps.store.log.putName(spaceId, n);
+    });
+    for (const n of fresh) space.names.set(n.h, n);
+    this.deps.events.emit('space.changed', { spaceId });
+    return fresh.length;
   }
 
   list(): SpaceRecord[] {
@@ -185,17 +280,49 @@ export class SpaceService {
     return space;
   }
 
-  /** Device ids that share at least one space with this device (active members only). */
+  /**
+   * The members this device may list: everyone for admins and members; for a guest, itself
+   * and the firm's people (admins and members), never other guests or keepers.
+   */
+  visibleMembers(spaceId: string): MemberState[] {
+    const state = this.state(spaceId);
+    const self = state.roleOf(this.selfId);
+    const all = state.activeMembers();
+    if (self === 'admin' || self === 'member') return all;
+    return all.filter((m) => m.memberId === this.selfId || m.role === 'admin' || m.role === 'member');
+  }
+
+  /** Device ids this device may connect to, each with the spaces that allow it (see SpaceState.mayConnect). */
   peersInCommon(): Map<string, string[]> {
     const result = new Map<string, string[]>();
     for (const [spaceId, space] of this.spaces) {
       if (!space.result.state.isActive(this.selfId)) continue;
       for (const m of space.result.state.activeMembers()) {
-        if (m.memberId === this.selfId) continue;
+        if (m.memberId === this.selfId || !space.result.state.mayConnect(this.selfId, m.memberId)) continue;
         result.set(m.memberId, [...(result.get(m.memberId) ?? []), spaceId]);
       }
     }
     return result;
+  }
+
+  /**
+   * A device that was a member of one of our spaces and is no longer (removed, or left), and
+   * shares no other space with us: the firewall refuses it outright.
+   */
+  isFormerMember(deviceId: string): boolean {
+    let former = false;
+    for (const space of this.spaces.values()) {
+      const state = space.result.state;
+      if (!state.isActive(this.selfId)) continue;
+      if (state.isActive(deviceId)) return false;
+      if (state.members.has(deviceId)) former = true;
+    }
+    return former;
+  }
+
+  /** Signs with this device's identity key (log entries do it in createEntry; index records here). */
+  sign(message: Buffer): Buffer {
+    return sign(message, this.deps.keyPair.secretKey);
   }
 
   requireAdmin(spaceId: string): void {

@@ -1,16 +1,22 @@
-import type { DecodedEntry, LogBody, Role } from '../../protocol/index.js';
+import type { Access, DecodedEntry, FolderAccess, LogBody, Role } from '../../protocol/index.js';
 
 export interface FolderState {
   folderId: string;
-  name: string;
+  /** Commitment to the folder's name; the name itself is known only to those who may read it. */
+  nameHash: string;
   createdBy: string;
   /** False once removed from the space; devices keep their files. */
   active: boolean;
+  /** Default access of members and guests (admins always write). */
+  access: FolderAccess;
+  /** Grants to single members; they override the role default. */
+  grants: Map<string, Access>;
 }
 
 export interface MemberState {
   memberId: string;
-  name: string;
+  /** Commitment to the member's display name (see NameRef). */
+  nameHash: string;
   role: Role;
   /** False once removed or left; the record stays so that history can name it. */
   active: boolean;
@@ -18,9 +24,14 @@ export interface MemberState {
   invite: string | null;
 }
 
+/** What a name commitment of the log names: a member (its display name) or a folder. */
+export type NameSubject = { kind: 'member'; memberId: string } | { kind: 'folder'; folderId: string };
+
 /**
- * What a space is at one point of its log: name, members and roles. Pure data; `authorize`
- * says whether an entry's author may do what the entry says, `apply` makes it so.
+ * What a space is at one point of its log: name, members, roles, folders and who may read
+ * and write each. Pure data; `authorize` says whether an entry's author may do what the
+ * entry says, `apply` makes it so. Every node that holds the same entries reaches the same
+ * state, guests included: names are commitments here, so no decision depends on them.
  */
 export class SpaceState {
   name = '';
@@ -32,16 +43,8 @@ export class SpaceState {
   /** How many members each invite has admitted, for use limits. */
   readonly inviteUses = new Map<string, number>();
   readonly folders = new Map<string, FolderState>();
-
-  clone(): SpaceState {
-    const copy = new SpaceState(this.spaceId);
-    copy.created = this.created;
-    copy.name = this.name;
-    for (const [id, m] of this.members) copy.members.set(id, { ...m });
-    for (const [id, n] of this.inviteUses) copy.inviteUses.set(id, n);
-    for (const [id, f] of this.folders) copy.folders.set(id, { ...f });
-    return copy;
-  }
+  /** Every name commitment that took effect, and what it names. */
+  readonly nameSubjects = new Map<string, NameSubject>();
 
   roleOf(memberId: string): Role | null {
     const m = this.members.get(memberId);
@@ -58,6 +61,44 @@ export class SpaceState {
 
   activeFolders(): FolderState[] {
     return [...this.folders.values()].filter((f) => f.active);
+  }
+
+  /**
+   * What `memberId` may do with a folder: admins write every folder; keepers get none (they
+   * hold no plain data); otherwise the member's own grant, else the folder's creator writes,
+   * else the default of the member's role.
+   */
+  accessOf(folderId: string, memberId: string): Access {
+    const folder = this.folders.get(folderId);
+    const role = this.roleOf(memberId);
+    if (!folder?.active || role === null || role === 'keeper') return 'none';
+    if (role === 'admin') return 'write';
+    const own = folder.grants.get(memberId);
+    if (own !== undefined) return own;
+    if (folder.createdBy === memberId) return 'write';
+    return role === 'member' ? folder.access.members : folder.access.guests;
+  }
+
+  /**
+   * Whether `viewer` may learn the name behind a commitment: a member's name is for admins,
+   * members and that member; a folder's name for those who may read the folder.
+   */
+  mayKnowName(hash: string, viewer: string): boolean {
+    const subject = this.nameSubjects.get(hash);
+    const role = this.roleOf(viewer);
+    if (!subject || role === null) return false;
+    if (subject.kind === 'member') return role === 'admin' || role === 'member' || subject.memberId === viewer;
+    return role === 'admin' || this.accessOf(subject.folderId, viewer) !== 'none';
+  }
+
+  /**
+   * Whether two devices may connect at all: both active, and not both guests (guests see
+   * only the firm, never each other).
+   */
+  mayConnect(a: string, b: string): boolean {
+    const ra = this.roleOf(a);
+    const rb = this.roleOf(b);
+    return ra !== null && rb !== null && !(ra === 'guest' && rb === 'guest');
   }
 
   adminCount(): number {
@@ -84,7 +125,8 @@ export class SpaceState {
       case 'space.create':
         this.created = true;
         this.name = body.name;
-        this.members.set(author, { memberId: author, name: body.creatorName, role: 'admin', active: true, invite: null });
+        this.members.set(author, { memberId: author, nameHash: body.creatorName.h, role: 'admin', active: true, invite: null });
+        this.nameSubjects.set(body.creatorName.h, { kind: 'member', memberId: author });
         return;
       case 'space.rename':
         this.name = body.name;
@@ -92,11 +134,12 @@ export class SpaceState {
       case 'member.add':
         this.members.set(body.member, {
           memberId: body.member,
-          name: body.name,
+          nameHash: body.name.h,
           role: body.role,
           active: true,
           invite: body.invite,
         });
+        this.nameSubjects.set(body.name.h, { kind: 'member', memberId: body.member });
         if (body.invite !== null) this.inviteUses.set(body.invite, (this.inviteUses.get(body.invite) ?? 0) + 1);
         return;
       case 'member.role':
@@ -109,14 +152,30 @@ export class SpaceState {
         this.members.get(author)!.active = false;
         return;
       case 'member.rename':
-        this.members.get(author)!.name = body.name;
+        this.members.get(author)!.nameHash = body.name.h;
+        this.nameSubjects.set(body.name.h, { kind: 'member', memberId: author });
         return;
       case 'folder.add':
-        this.folders.set(body.folder, { folderId: body.folder, name: body.name, createdBy: author, active: true });
+        this.folders.set(body.folder, {
+          folderId: body.folder,
+          nameHash: body.name.h,
+          createdBy: author,
+          active: true,
+          access: { ...body.access },
+          grants: new Map(),
+        });
+        this.nameSubjects.set(body.name.h, { kind: 'folder', folderId: body.folder });
         return;
       case 'folder.remove':
         this.folders.get(body.folder)!.active = false;
         return;
+      case 'folder.grant': {
+        const folder = this.folders.get(body.folder)!;
+        if (body.to === 'members') folder.access = { ...folder.access, members: body.access };
+        else if (body.to === 'guests') folder.access = { ...folder.access, guests: body.access };
+        else folder.grants.set(body.to, body.access);
+        return;
+      }
     }
   }
 }
@@ -129,6 +188,7 @@ function authorizeBody(state: SpaceState, role: Role, author: string, body: LogB
       return role === 'admin' ? null : 'only admins rename the space';
     case 'member.add':
       if (role !== 'admin') return 'only admins add members';
+      if (state.nameSubjects.has(body.name.h)) return 'name commitment already used';
       return state.isActive(body.member) ? 'already a member' : null;
     case 'member.role':
       if (role !== 'admin') return 'only admins change roles';
@@ -138,13 +198,23 @@ function authorizeBody(state: SpaceState, role: Role, author: string, body: LogB
       if (role !== 'admin') return 'only admins remove members';
       return state.isActive(body.member) ? null : 'not a member';
     case 'member.leave':
+      return state.isActive(author) ? null : 'not a member';
     case 'member.rename':
+      if (state.nameSubjects.has(body.name.h)) return 'name commitment already used';
       return state.isActive(author) ? null : 'not a member';
     case 'folder.add': {
       if (role !== 'admin' && role !== 'member') return 'only admins and members add folders';
-      if (state.folders.has(body.folder)) return 'folder id already used';
-      const clash = state.activeFolders().some((f) => f.name.toLowerCase() === body.name.toLowerCase());
-      return clash ? 'a folder of that name already exists in the space' : null;
+      if (state.folders.has(body.folder) || state.nameSubjects.has(body.name.h)) return 'folder id already used';
+      // Name clashes cannot be judged here (guests replay without the names): the author's
+      // node refuses them, and concurrent clashes are told apart on disk (see folder paths).
+      if (role !== 'admin' && body.access.guests !== 'none') return 'only admins share folders with guests';
+      return null;
+    }
+    case 'folder.grant': {
+      if (role !== 'admin') return 'only admins grant access to folders';
+      if (!state.folders.get(body.folder)?.active) return 'no such folder';
+      if (body.to !== 'members' && body.to !== 'guests' && !state.isActive(body.to)) return 'not a member';
+      return null;
     }
     case 'folder.remove': {
       const folder = state.folders.get(body.folder);

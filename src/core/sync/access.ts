@@ -1,15 +1,15 @@
 import type { SpaceState } from '../spaces/space-state.js';
 
 /**
- * Who may read and write a folder. For now by role alone: admins and members read and write
- * every folder; guests and keepers get none (per-folder grants come with the permissions
- * work). Every decision about sending or accepting folder data goes through here.
+ * Who may read and write a folder, as the space log says (SpaceState.accessOf: roles,
+ * per-folder defaults and grants). Every decision about sending or accepting folder data
+ * goes through here, on every node, so that a guest's or a reader's node is not trusted to
+ * hold back by itself.
  */
-export function mayRead(state: SpaceState, _folderId: string, deviceId: string): boolean {
-  const role = state.roleOf(deviceId);
-  return role === 'admin' || role === 'member';
+export function mayRead(state: SpaceState, folderId: string, deviceId: string): boolean {
+  return state.accessOf(folderId, deviceId) !== 'none';
 }
 
 export function mayWrite(state: SpaceState, folderId: string, deviceId: string): boolean {
-  return mayRead(state, folderId, deviceId);
+  return state.accessOf(folderId, deviceId) === 'write';
 }

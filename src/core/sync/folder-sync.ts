@@ -8,11 +8,11 @@ import type { FolderRecord, Store } from '../../ports/store.js';
 import type { FileRecord, LocalFileRecord } from '../../protocol/index.js';
 import type { EventBus } from '../events.js';
 import type { BlockFetcher } from './block-fetcher.js';
-import { GlobalView, type NeedItem } from './global-view.js';
+import { GlobalView, type Authority, type NeedItem } from './global-view.js';
 import { LocalTree, parentPath } from './local-tree.js';
 import { IgnoreRules, isConflictName, isTempName } from './names/index.js';
 import { DirectoryNotEmptyError, LocalChangeError, Puller } from './puller.js';
-import { bumpVersion } from './version-vector.js';
+import { bumpVersion, compareVersions } from './version-vector.js';
 import { Scanner, type ScanProblem } from './scanner.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
@@ -35,6 +35,10 @@ export interface FolderSyncDeps {
   connectedPeers(): { deviceId: string; upToDate: boolean }[];
   /** This device's index changed: tell the peers. */
   announce(): void;
+  /** Who may write the folder, as the space log says now. */
+  authority: Authority;
+  /** Signs a version this device made (see recordSigningBytes). */
+  signRecord(record: FileRecord): Buffer;
   rescanIntervalMs: number;
   /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
   versionRetentionMs?: number;
@@ -84,6 +88,10 @@ export class FolderSync {
   })();
   private loop: Promise<void> | null = null;
   private readonly failures = new Map<string, { at: number; message: string }>();
+  /** Whether this device could write the folder when access was last looked at. */
+  private selfWrote = true;
+  /** Read-only folders: paths whose local change the user asked to revert. */
+  private readonly reverting = new Set<string>();
   readonly progress: ProgressMeter;
   private rules = IgnoreRules.parse('');
   /** Peers holding the version being pulled, per path, worked out once per file rather than per block. */
@@ -133,6 +141,7 @@ export class FolderSync {
 
   start(): void {
     this.tree = new LocalTree(this.deps.store.index.listLocal(this.folderId));
+    this.selfWrote = this.deps.authority.selfWrites;
     this.recomputeAll();
     if (this.deps.watcher) {
       this.deps.watcher
@@ -207,11 +216,43 @@ export class FolderSync {
       needFiles: this.view.needCount,
       needBytes: this.view.needBytes,
       conflicts,
+      localChanges: this.localChangeCount(),
       peers,
-      problems: [...this.problems, ...[...this.failures].map(([path, f]) => ({ path, message: f.message }))].slice(0, 100),
+      problems: [
+        ...this.view.refusedChanges().map((r) => ({ path: '', message: `${r.paths} change(s) from device ${r.deviceId.slice(0, 12)} ignored: it may not write this folder` })),
+        ...this.problems,
+        ...[...this.failures].map(([path, f]) => ({ path, message: f.message })),
+      ].slice(0, 100),
       progress: this.progress.snapshot(),
       transfer: { ...this.transfer },
     };
+  }
+
+  /** Read-only folders: how many paths hold a change made here that is not sent (see revert). */
+  private localChangeCount(): number {
+    return this.view.localChangeCount;
+  }
+
+  /**
+   * Read-only folders: puts the shared version back over every path changed here (the local
+   * copies go to .agora/versions, as any replaced file). Returns how many paths that is.
+   */
+  revertLocalChanges(): number {
+    const paths = this.view.localChangeList().map(([path]) => path);
+    for (const p of paths) this.reverting.add(p);
+    this.kick();
+    return paths.length;
+  }
+
+  /** Access changed in the space log: who may win, and whether our own changes count. */
+  accessChanged(): void {
+    const kept = this.deps.authority.selfWrites && !this.selfWrote ? this.view.localChangeList().map(([path]) => this.tree.get(path)) : [];
+    this.selfWrote = this.deps.authority.selfWrites;
+    this.recomputeAll();
+    // Changes kept here while read-only are ours to share now: fresh sequence numbers send them.
+    const records = kept.filter((r): r is LocalFileRecord => r !== undefined).map((r) => ({ ...r }));
+    if (records.length > 0) this.commit(records);
+    this.kick();
   }
 
   /** Local paths of conflict copies. */
@@ -318,7 +359,7 @@ export class FolderSync {
   private pullable(): NeedItem[] {
     const now = this.deps.clock.now();
     const connected = new Set(this.deps.connectedPeers().map((p) => p.deviceId));
-    const items = this.view.needList().filter((n) => {
+    const items = [...this.view.needList(), ...this.revertItems()].filter((n) => {
       const failed = this.failures.get(n.path);
       if (failed && now - failed.at < RETRY_MS) return false;
       const w = n.action.winner;
@@ -326,6 +367,25 @@ export class FolderSync {
       return n.holders.some((d) => connected.has(d));
     });
     return items.sort((a, b) => rank(a) - rank(b) || order(a, b));
+  }
+
+  /** Needs made of the local changes the user asked to revert: take the shared version. */
+  private revertItems(): NeedItem[] {
+    if (this.reverting.size === 0) return [];
+    const out: NeedItem[] = [];
+    const changes = new Map(this.view.localChangeList());
+    for (const path of [...this.reverting]) {
+      const change = changes.get(path);
+      const local = this.tree.get(path);
+      if (!change || !local || this.view.need(path)) {
+        if (!change || !local) this.reverting.delete(path);
+        continue;
+      }
+      // No shared version: the path exists only here, so reverting removes it (kept as a version).
+      const winner = change.shared ?? { ...local, deleted: true, size: 0, blocks: [] };
+      out.push({ path, action: { kind: 'apply', winner }, holders: change.holders });
+    }
+    return out;
   }
 
   private async pullBatch(items: NeedItem[], signal: AbortSignal): Promise<void> {
@@ -367,7 +427,10 @@ export class FolderSync {
     if (records.length === 0) return;
     const dirs = new Set(records.map((r) => parentPath(r.path)));
     await Promise.all([...dirs].map((d) => this.deps.fs.syncDir(d).catch(() => undefined)));
-    for (const r of records) this.failures.delete(r.path);
+    for (const r of records) {
+      this.failures.delete(r.path);
+      this.reverting.delete(r.path);
+    }
     this.commit(records);
     for (const r of records) {
       this.progress.fileDone();
@@ -378,15 +441,19 @@ export class FolderSync {
   /** Applies one need to disk; returns the record to commit once the change is durable. */
   private async apply(item: NeedItem, signal: AbortSignal): Promise<LocalFileRecord | null | typeof STALE> {
     // The need may have changed while earlier items were applied.
-    const current = this.view.need(item.path);
-    if (!current || current.action.winner !== item.action.winner) return STALE;
+    const current = this.reverting.has(item.path) ? item : this.view.need(item.path);
+    if (!current || !sameNeed(current, item)) return STALE;
     const { action, path } = item;
     const winner = action.winner;
     try {
       let st: FsStat | null = null;
       if (action.kind === 'merge') {
         st = winner.deleted ? null : await this.puller.pullMetadata(winner);
-        return pulledRecord({ ...winner, version: action.version }, st);
+        // Taking a dominating version as it is keeps its author's signature; a merge of two
+        // concurrent versions is a new version, made (and signed) here. Not bumped: two devices
+        // merging the same pair reach the same vector.
+        if (compareVersions(action.version, winner.version) === 'equal') return pulledRecord(winner, st);
+        return pulledRecord({ ...winner, version: action.version, modifiedBy: this.deps.selfId }, st);
       }
       // After a failed attempt our copy is already aside (the in-memory record says deleted).
       if (action.kind === 'conflict' && !this.tree.get(path)!.deleted) {
@@ -458,6 +525,8 @@ export class FolderSync {
   /** Stores own records with fresh sequence numbers, updates the view, tells the peers. */
   private commit(records: LocalFileRecord[]): void {
     const { store } = this.deps;
+    // Every version this device made carries its signature, so anyone it reaches can check who made it.
+    for (const r of records) if (r.modifiedBy === this.deps.selfId) r.sig = this.deps.signRecord(r);
     store.transaction(() => {
       let seq = store.index.localSequence(this.folderId);
       for (const r of records) r.sequence = ++seq;
@@ -494,7 +563,7 @@ export class FolderSync {
 
   private recompute(path: string, peers: readonly string[]): void {
     const records = this.deps.store.index.recordsForPath(this.folderId, path, this.deps.selfId);
-    this.view.update(path, this.deps.selfId, records, peers, this.ignored(path));
+    this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.deps.authority);
   }
 
   private recomputeAll(): void {
@@ -509,7 +578,7 @@ export class FolderSync {
     };
     for (const r of this.tree.values()) add(this.deps.selfId, r);
     for (const peer of peers) for (const r of store.index.listRemote(this.folderId, peer)) add(peer, r);
-    for (const [path, records] of byPath) this.view.update(path, this.deps.selfId, records, peers, this.ignored(path));
+    for (const [path, records] of byPath) this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.deps.authority);
   }
 
   private ignored(path: string): boolean {
@@ -519,7 +588,7 @@ export class FolderSync {
 
   /** Peers whose index holds the version of `path` we want. */
   private holders(path: string): Set<string> {
-    return new Set(this.view.need(path)?.holders ?? []);
+    return new Set(this.view.need(path)?.holders ?? this.view.localChange(path)?.holders ?? []);
   }
 
   // ---- watcher ----
@@ -558,6 +627,15 @@ export class FolderSync {
 /** The own record for a version now on disk (sequence assigned at commit). */
 function pulledRecord(winner: FileRecord, st: FsStat | null): LocalFileRecord {
   return { ...winner, sequence: 0, local: st ? { inode: st.inode, statMtimeMs: st.mtimeMs } : { inode: 0, statMtimeMs: 0 } };
+}
+
+/** The same action towards the same version (the records may be other copies of it). */
+function sameNeed(a: NeedItem, b: NeedItem): boolean {
+  const x = a.action;
+  const y = b.action;
+  if (x === y) return true;
+  if (x.kind !== y.kind || x.winner.deleted !== y.winner.deleted || compareVersions(x.winner.version, y.winner.version) !== 'equal') return false;
+  return x.kind !== 'merge' || y.kind !== 'merge' || compareVersions(x.version, y.version) === 'equal';
 }
 
 /** What `apply` returns for a need that changed after the batch was planned. */

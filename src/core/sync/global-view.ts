@@ -9,6 +9,25 @@ interface GlobalEntry {
   deleted: boolean;
 }
 
+/**
+ * Which records may win: those held by a device that may write the folder, or made by one
+ * (records a peer relays are signed by their author: see PeerSync). This device's own record
+ * always counts here.
+ */
+export interface Authority {
+  mayWrite(deviceId: string): boolean;
+  /** Whether this device itself may write; if not, its local changes stay local (read-only folder). */
+  readonly selfWrites: boolean;
+}
+
+/** A path where this device's copy differs from the shared version, in a read-only folder. */
+export interface LocalChange {
+  /** The writers' version (undefined: the path does not exist for them). */
+  shared: FileRecord | undefined;
+  /** Peers whose index holds exactly `shared`. */
+  holders: string[];
+}
+
 export interface NeedItem {
   path: string;
   action: Exclude<Action, { kind: 'none' }>;
@@ -25,6 +44,10 @@ export class GlobalView {
   private readonly global = new Map<string, GlobalEntry>();
   private readonly needs = new Map<string, NeedItem>();
   private readonly differs = new Map<string, Set<string>>();
+  /** Read-only folders: paths changed here that the writers do not have. */
+  private readonly localChanges = new Map<string, LocalChange>();
+  /** Per device without write access: paths where its record would have won had it been allowed to. */
+  private readonly refused = new Map<string, Set<string>>();
   private globalFiles = 0;
   private needByteCount = 0;
   private globalBytes = 0;
@@ -33,9 +56,21 @@ export class GlobalView {
    * Recomputes one path from every device's record of it (`records` holds ours under selfId,
    * `peers` lists every device whose index we hold, so a peer without a record counts too).
    */
-  update(path: string, selfId: string, records: readonly { deviceId: string; record: FileRecord }[], peers: readonly string[], ignored: boolean): void {
+  update(
+    path: string,
+    selfId: string,
+    records: readonly { deviceId: string; record: FileRecord }[],
+    peers: readonly string[],
+    ignored: boolean,
+    authority: Authority,
+  ): void {
     const local = records.find((r) => r.deviceId === selfId)?.record;
-    const winner = pickWinner(records.map((r) => r.record));
+    // Only writers' records compete: a reader's or a removed member's index is held (it says
+    // what that device has, and it may serve blocks) but never decides a version.
+    const allowed = records.filter((r) => r.deviceId === selfId || authority.mayWrite(r.deviceId) || authority.mayWrite(r.record.modifiedBy));
+    const winner = pickWinner(allowed.map((r) => r.record));
+    this.noteRefused(path, records, allowed, winner);
+    this.noteLocalChange(path, selfId, local, records, allowed, authority.selfWrites || ignored);
     this.setGlobal(path, winner);
     const action = ignored ? ({ kind: 'none' } as const) : decide(local, winner);
     const before = this.needs.get(path);
@@ -58,6 +93,62 @@ export class GlobalView {
     }
   }
 
+  private noteRefused(
+    path: string,
+    records: readonly { deviceId: string; record: FileRecord }[],
+    allowed: readonly { deviceId: string; record: FileRecord }[],
+    winner: FileRecord | undefined,
+  ): void {
+    for (const set of this.refused.values()) set.delete(path);
+    if (allowed.length === records.length) return;
+    for (const r of records) {
+      if (allowed.includes(r)) continue;
+      const order = winner ? compareVersions(r.record.version, winner.version) : 'newer';
+      if (order === 'newer' || order === 'concurrent') {
+        let set = this.refused.get(r.deviceId);
+        if (!set) this.refused.set(r.deviceId, (set = new Set()));
+        set.add(path);
+      }
+    }
+  }
+
+  private noteLocalChange(
+    path: string,
+    selfId: string,
+    local: FileRecord | undefined,
+    records: readonly { deviceId: string; record: FileRecord }[],
+    allowed: readonly { deviceId: string; record: FileRecord }[],
+    skip: boolean,
+  ): void {
+    this.localChanges.delete(path);
+    if (skip) return;
+    const others = allowed.filter((r) => r.deviceId !== selfId);
+    const shared = pickWinner(others.map((r) => r.record));
+    if (equivalent(local, shared)) return;
+    const holders = shared
+      ? records.filter((r) => r.deviceId !== selfId && !r.record.deleted && compareVersions(r.record.version, shared.version) === 'equal').map((r) => r.deviceId)
+      : [];
+    this.localChanges.set(path, { shared, holders });
+  }
+
+  /** Read-only folders: the paths changed here, with the shared version of each. */
+  localChangeList(): [string, LocalChange][] {
+    return [...this.localChanges];
+  }
+
+  localChange(path: string): LocalChange | undefined {
+    return this.localChanges.get(path);
+  }
+
+  get localChangeCount(): number {
+    return this.localChanges.size;
+  }
+
+  /** Devices whose changes were ignored because they may not write, with how many paths. */
+  refusedChanges(): { deviceId: string; paths: number }[] {
+    return [...this.refused].filter(([, set]) => set.size > 0).map(([deviceId, set]) => ({ deviceId, paths: set.size }));
+  }
+
   /** Forgets everything about a peer's index (it was reset or the peer left). */
   dropPeer(peer: string): void {
     this.differs.delete(peer);
@@ -67,6 +158,8 @@ export class GlobalView {
     this.global.clear();
     this.needs.clear();
     this.differs.clear();
+    this.localChanges.clear();
+    this.refused.clear();
     this.globalFiles = 0;
     this.globalBytes = 0;
     this.needByteCount = 0;

@@ -65,6 +65,8 @@ export class LocalTree {
       modifiedBy: this.deviceId(r.modifiedBy),
       sequence: r.sequence,
       blocks: compactBlocks,
+      // A small copy comes from Node's shared pool, and lets go of the row it was read from.
+      sig: Buffer.from(r.sig),
       local: { inode: r.local.inode, statMtimeMs: r.local.statMtimeMs },
     };
   }

@@ -3,7 +3,8 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerConnection } from '../../ports/network.js';
 import type { FolderRecord, Store } from '../../ports/store.js';
-import type { BlockRequest, FileRecord, FolderOffer, IndexUpdate } from '../../protocol/index.js';
+import { recordSigningBytes, type BlockRequest, type FileRecord, type FolderOffer, type IndexUpdate } from '../../protocol/index.js';
+import { verify } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import type { SpaceState } from '../spaces/space-state.js';
 import { mayRead, mayWrite } from './access.js';
@@ -153,7 +154,6 @@ export class PeerSync implements SyncChannelHandler {
     const shared = this.shared.get(channel)?.get(update.folderId);
     const folder = this.deps.host.running(update.folderId);
     if (!shared || !folder) return;
-    const state = this.deps.host.spaceState(channel.spaceId);
     const peer = channel.peerId;
     const known = this.deps.store.index.remoteState(update.folderId, peer);
     if (known && known.indexId !== update.indexId) {
@@ -163,7 +163,9 @@ export class PeerSync implements SyncChannelHandler {
     const accepted: FileRecord[] = [];
     let lastSeq = known && known.indexId === update.indexId ? known.maxSequence : 0;
     for (const r of update.records) {
-      const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null) ?? this.authorProblem(state, update.folderId, r);
+      // Records of a device without write access are kept too (they say what it has, and it
+      // may serve blocks), but they never win: see GlobalView.update.
+      const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null) ?? this.signatureProblem(update.folderId, peer, r);
       if (problem) {
         this.deps.logger.warn({ peer: peer.slice(0, 12), folderId: update.folderId, path: r.path.slice(0, 200), problem }, 'ignored an index record from a peer');
         continue;
@@ -200,9 +202,14 @@ export class PeerSync implements SyncChannelHandler {
     for (const folderId of folders?.keys() ?? []) this.deps.host.running(folderId)?.sync.kick();
   }
 
-  /** A change is accepted only if its author may write the folder (checked again on every node). */
-  private authorProblem(state: SpaceState, folderId: string, r: FileRecord): string | null {
-    return mayWrite(state, folderId, r.modifiedBy) ? null : 'its author may not write this folder';
+
+  /**
+   * A record the peer made itself arrives on a connection authenticated as that peer; one it
+   * relays must carry its author's valid signature (a relay cannot forge or re-attribute).
+   */
+  private signatureProblem(folderId: string, peer: string, r: FileRecord): string | null {
+    if (r.modifiedBy === peer) return null;
+    return verify(recordSigningBytes(folderId, r), r.sig, r.modifiedBy) ? null : 'its signature does not match its author';
   }
 
   private sendIndex(channel: SyncChannel, folderId: string, always = false): void {
@@ -221,8 +228,11 @@ export class PeerSync implements SyncChannelHandler {
         blocks += records[cut]!.blocks.length;
         cut++;
       }
-      const batch = records.slice(0, cut);
-      shared.sentSequence = batch[batch.length - 1]!.sequence;
+      shared.sentSequence = records[cut - 1]!.sequence;
+      // Read-only here: changes made on this device stay here (the writers would ignore them
+      // anyway, but their names and sizes are nobody else's business).
+      const selfWrites = mayWrite(this.deps.host.spaceState(channel.spaceId), folderId, this.deps.selfId);
+      const batch = selfWrites ? records.slice(0, cut) : records.slice(0, cut).filter((r) => r.modifiedBy !== this.deps.selfId);
       const more = cut < records.length || records.length === RECORDS_PER_MESSAGE;
       channel.sendIndex({ folderId, indexId, records: batch, upToDate: !more });
       sent = true;

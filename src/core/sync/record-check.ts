@@ -15,7 +15,7 @@ export function recordProblem(r: FileRecord): string | null {
     return (err as Error).message;
   }
   if (!isWellFormedVersion(r.version) || r.version.length === 0) return 'malformed version vector';
-  if (!r.version.some((c) => c.device === r.modifiedBy)) return 'modifiedBy is not in the version';
+  if (r.sig.byteLength !== 64) return 'not signed';
   if (!Number.isSafeInteger(r.size) || r.size < 0) return 'bad size';
   if (r.deleted || r.type === 'dir') {
     if (r.blocks.length > 0) return 'a directory or deletion carries no blocks';

@@ -6,6 +6,9 @@ import { hashFile, inThreadHasher, type BlockHasher } from './chunking/hash-file
 import { IgnoreRules, isTempName, validateRelativePath } from './names/index.js';
 import { bumpVersion } from './version-vector.js';
 
+/** A new version's signature is made when it is committed; until then it has none. */
+const UNSIGNED = Buffer.alloc(0);
+
 /** A path the scanner skipped, and why (shown in folder status and the log). */
 export interface ScanProblem {
   path: string;
@@ -257,6 +260,7 @@ export class Scanner {
         modifiedBy: this.deps.selfId,
         sequence: 0,
         blocks,
+        sig: UNSIGNED, // signed when committed (FolderSync.commit)
         local: { inode: st.inode, statMtimeMs: st.mtimeMs },
       },
       size,

@@ -4,15 +4,17 @@ import type { FsPort, WatcherPort } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerConnection } from '../../ports/network.js';
 import type { FolderRecord, FolderSyncState, Store } from '../../ports/store.js';
-import { folderName } from '../../protocol/index.js';
+import { DEFAULT_FOLDER_ACCESS, folderName, recordSigningBytes, type FolderAccess } from '../../protocol/index.js';
 import { randomHex } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import type { SpaceService } from '../spaces/space-service.js';
-import { mayRead } from './access.js';
+import type { SpaceState } from '../spaces/space-state.js';
+import { mayRead, mayWrite } from './access.js';
 import { BlockFetcher } from './block-fetcher.js';
 import { conflictCopy, listVersions, restoreVersion, type ConflictCopy, type FileVersion } from './folder-files.js';
 import { FolderSync } from './folder-sync.js';
 import type { BlockHasher } from './chunking/hash-file.js';
+import type { Authority } from './global-view.js';
 import { PeerSync, type FolderHost, type RunningFolder } from './peer-sync.js';
 
 export interface SyncServiceDeps {
@@ -44,6 +46,8 @@ const DEFAULT_RESCAN_MS = 60 * 60 * 1000;
 export class SyncService implements FolderHost {
   private readonly folders = new Map<string, RunningFolder>();
   private readonly starting = new Map<string, Promise<void>>();
+  /** Per running folder, everyone's access as last seen, to notice grant and role changes. */
+  private readonly accessKeys = new Map<string, string>();
   readonly peerSync: PeerSync;
   private readonly fetcher: BlockFetcher;
   private readonly selfId: string;
@@ -105,11 +109,16 @@ export class SyncService implements FolderHost {
   // ---- what users do ----
 
   /** Shares the directory `path` as a new folder of the space. */
-  async addFolder(spaceRef: string, path: string, name?: string): Promise<FolderRecord> {
+  async addFolder(spaceRef: string, path: string, name?: string, access: FolderAccess = DEFAULT_FOLDER_ACCESS): Promise<FolderRecord> {
     const space = this.deps.spaces.resolve(spaceRef);
     const folderNameValue = name ?? basename(path);
     const parsed = folderName.safeParse(folderNameValue);
     if (!parsed.success) throw new BadRequestError(`"${folderNameValue}" cannot be a folder name: ${parsed.error.issues[0]?.message ?? 'invalid'}. Pick another with --name.`);
+    const clash = this.deps.spaces
+      .state(space.spaceId)
+      .activeFolders()
+      .some((f) => this.deps.spaces.folderName(space.spaceId, f.folderId)?.toLowerCase() === parsed.data.toLowerCase());
+    if (clash) throw new AgoraError('CONFLICT', `The space already has a folder called "${parsed.data}". Pick another name with --name.`);
     if (this.deps.store.folders.list().some((f) => samePath(f.path, path) && f.state !== 'stopped')) {
       throw new AgoraError('CONFLICT', `${path} is already shared. See: agora folder list`);
     }
@@ -125,7 +134,8 @@ export class SyncService implements FolderHost {
     };
     this.deps.store.folders.put(record);
     try {
-      this.deps.spaces.append(space.spaceId, { type: 'folder.add', folder: record.folderId, name: record.name });
+      const nameRef = this.deps.spaces.commitName(space.spaceId, record.name);
+      this.deps.spaces.append(space.spaceId, { type: 'folder.add', folder: record.folderId, name: nameRef, access });
     } catch (err) {
       this.deps.store.folders.delete(record.folderId);
       throw err;
@@ -185,13 +195,16 @@ export class SyncService implements FolderHost {
         .activeMembers()
         .filter((m) => m.memberId !== this.selfId && !known.has(m.memberId) && mayRead(state, record.folderId, m.memberId))
         .map((m) => ({ deviceId: m.memberId, connected: false, inSync: false }));
-      return { folder: record, ...live, peers: [...live.peers, ...absent], badPeers: this.fetcher.badPeers() };
+      return { folder: record, access: state.accessOf(record.folderId, this.selfId), ...live, peers: [...live.peers, ...absent], badPeers: this.fetcher.badPeers() };
     }
     const counts = this.deps.store.index.localCounts(record.folderId);
+    const why = this.unsyncedReason(record);
     return {
       folder: record,
+      access: this.deps.spaces.has(record.spaceId) ? this.deps.spaces.state(record.spaceId).accessOf(record.folderId, this.selfId) : ('none' as const),
+      localChanges: 0,
       state: record.state === 'syncing' ? ('error' as const) : ('paused' as const),
-      error: record.state === 'syncing' ? `The folder could not be started; check that ${record.path} exists and is writable (see node.log).` : null,
+      error: why ?? (record.state === 'syncing' ? `The folder could not be started; check that ${record.path} exists and is writable (see node.log).` : null),
       localFiles: counts.files,
       localBytes: counts.bytes,
       globalFiles: counts.files,
@@ -231,6 +244,17 @@ export class SyncService implements FolderHost {
     this.folders.get(record.folderId)?.sync.requestScan([path]);
   }
 
+  /**
+   * Read-only folders: puts the shared version back over this device's local changes (the
+   * local versions go to .agora/versions). Returns how many paths will be reverted.
+   */
+  revert(ref: string): number {
+    const record = this.resolve(ref);
+    const running = this.folders.get(record.folderId);
+    if (!running) throw new AgoraError('CONFLICT', `"${record.name}" is not syncing, so there is nothing to revert to. See: agora folder status ${record.name}`);
+    return running.sync.revertLocalChanges();
+  }
+
   rescan(ref: string): void {
     const record = this.resolve(ref);
     this.folders.get(record.folderId)?.sync.requestScan(null);
@@ -238,19 +262,52 @@ export class SyncService implements FolderHost {
 
   // ---- keeping running folders in step with the log and local choices ----
 
+  /** Everyone's access to a folder, as one string: it changes when a grant or a role does. */
+  private accessKey(spaceId: string, folderId: string): string {
+    const state = this.deps.spaces.state(spaceId);
+    return [...state.members.keys()].map((m) => `${m}:${state.accessOf(folderId, m)}`).join(',');
+  }
+
+  /** Who may write a folder, read from the space log each time (it changes without a restart). */
+  private authorityFor(spaceId: string, folderId: string): Authority {
+    const spaces = this.deps.spaces;
+    const selfId = this.selfId;
+    return {
+      mayWrite: (deviceId) => spaces.has(spaceId) && mayWrite(spaces.state(spaceId), folderId, deviceId),
+      get selfWrites() {
+        return spaces.has(spaceId) && mayWrite(spaces.state(spaceId), folderId, selfId);
+      },
+    };
+  }
+
+  /** Why the log no longer lets this device sync a folder it has, or null if it does. */
+  private unsyncedReason(record: FolderRecord): string | null {
+    if (!this.deps.spaces.has(record.spaceId)) return null;
+    const state = this.deps.spaces.state(record.spaceId);
+    const folder = state.folders.get(record.folderId);
+    if (folder && !folder.active) return `"${record.name}" was removed from the space: it no longer syncs. Its files stay in ${record.path}.`;
+    if (!state.isActive(this.selfId)) return `You are no longer a member of this space: "${record.name}" no longer syncs. Its files stay in ${record.path}.`;
+    if (!mayRead(state, record.folderId, this.selfId)) return `You no longer have access to "${record.name}": it no longer syncs. Its files stay in ${record.path}.`;
+    return null;
+  }
+
   private async reconcile(spaceId: string): Promise<void> {
     if (this.stopped || !this.deps.spaces.has(spaceId)) return;
     const space = this.deps.spaces.list().find((s) => s.spaceId === spaceId)!;
     const state = this.deps.spaces.state(spaceId);
     const wanted = new Set<string>();
+    const dirNames = folderDirNames(state, (id) => this.deps.spaces.folderName(spaceId, id));
     for (const f of state.activeFolders()) {
       if (!mayRead(state, f.folderId, this.selfId)) continue;
       let record = this.deps.store.folders.get(f.folderId);
+      const dirName = dirNames.get(f.folderId);
       if (!record) {
+        // Its name has not arrived yet: the folder appears once it has.
+        if (dirName === undefined) continue;
         // A folder someone else added: it appears under the space's directory.
-        record = { folderId: f.folderId, spaceId, name: f.name, path: joinPath(space.dir, f.name), state: 'syncing', indexId: randomHex(16), createdAt: this.deps.clock.now() };
+        record = { folderId: f.folderId, spaceId, name: this.deps.spaces.folderName(spaceId, f.folderId)!, path: joinPath(space.dir, dirName), state: 'syncing', indexId: randomHex(16), createdAt: this.deps.clock.now() };
         this.deps.store.folders.put(record);
-        this.deps.logger.info({ folder: f.name, path: record.path }, 'new shared folder');
+        this.deps.logger.info({ folder: record.name, path: record.path }, 'new shared folder');
         this.deps.events.emit('folder.added', { folderId: f.folderId, spaceId });
       }
       if (record.state === 'syncing') wanted.add(f.folderId);
@@ -260,8 +317,22 @@ export class SyncService implements FolderHost {
       if (running.record.spaceId !== spaceId || wanted.has(folderId)) continue;
       this.folders.delete(folderId);
       stops.push(running.sync.stop());
+      const why = this.unsyncedReason(running.record);
+      if (why !== null) {
+        this.deps.logger.warn({ folderId, folder: running.record.name }, why);
+        this.deps.events.emit('folder.state', { folderId, state: 'error', error: why });
+      }
     }
     await Promise.all(stops);
+    // Grants or roles may have changed: the running folders re-decide who wins.
+    for (const [folderId, running] of this.folders) {
+      if (running.record.spaceId !== spaceId) continue;
+      const key = this.accessKey(spaceId, folderId);
+      if (this.accessKeys.get(folderId) !== key) {
+        this.accessKeys.set(folderId, key);
+        running.sync.accessChanged();
+      }
+    }
     await Promise.all([...wanted].filter((id) => !this.folders.has(id)).map((id) => this.startFolder(id)));
     this.peerSync.refreshOffers(spaceId);
   }
@@ -286,11 +357,14 @@ export class SyncService implements FolderHost {
           fetcher: this.fetcher,
           connectedPeers: () => this.peerSync.connectedPeers(folderId),
           announce: () => this.peerSync.announce(folderId),
+          authority: this.authorityFor(record.spaceId, folderId),
+          signRecord: (r) => this.deps.spaces.sign(recordSigningBytes(folderId, r)),
           rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
           versionRetentionMs: this.deps.versionRetentionMs,
           hasher: this.deps.hasher,
         });
         this.folders.set(folderId, { record, sync });
+        this.accessKeys.set(folderId, this.accessKey(record.spaceId, folderId));
         sync.start();
       } catch (err) {
         this.deps.logger.error({ err, folderId, path: record.path }, 'could not start syncing a folder');
@@ -313,4 +387,22 @@ function joinPath(dir: string, name: string): string {
 function samePath(a: string, b: string): boolean {
   const norm = (p: string) => p.replace(/[\\/]+$/, '');
   return norm(a) === norm(b);
+}
+
+/**
+ * The directory name of each folder this device knows the name of. Names are unique when
+ * added, but two members may add the same name at once: the first in log order keeps it,
+ * the others get their id appended, the same on every device that knows both.
+ */
+function folderDirNames(state: SpaceState, nameOf: (folderId: string) => string | null): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  for (const f of state.activeFolders()) {
+    const name = nameOf(f.folderId);
+    if (name === null) continue;
+    const key = name.toLowerCase();
+    out.set(f.folderId, taken.has(key) ? `${name} (${f.folderId.slice(0, 8)})` : name);
+    taken.add(key);
+  }
+  return out;
 }

@@ -1,0 +1,12 @@
+/** JSON schemas shared by several route files (responses are serialized with them). */
+
+export const memberSchema = {
+  type: 'object',
+  properties: {
+    memberId: { type: 'string' },
+    name: { type: 'string' },
+    role: { type: 'string' },
+    online: { type: 'boolean' },
+    self: { type: 'boolean' },
+  },
+} as const;

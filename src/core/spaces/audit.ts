@@ -1,0 +1,179 @@
+import type { Access, DecodedEntry, FileType, FolderAccess, GrantTarget, LogBodyType, Role } from '../../protocol/index.js';
+import type { ReplayResult } from './replay.js';
+import type { SpaceState } from './space-state.js';
+
+/**
+ * The audit view of a space: its log entries, each with whether it took effect, and the last
+ * change of each file in the folders this device holds. Pure: the node hands in the replay
+ * result, the names it knows and the index records.
+ *
+ * What a viewer sees is filtered here, the same for every caller: admins and members (the
+ * firm) see every entry; anyone else (guests, keepers, former members) sees only entries about
+ * itself, the firm's people and the folders it may read now, so no id of another guest and no
+ * id of a folder hidden from it ever appears.
+ */
+
+/** One log entry. `at` is the author's clock (ms): informative, never used for ordering. */
+export interface AuditEntryItem {
+  type: LogBodyType;
+  entryId: string;
+  at: number;
+  author: string;
+  authorName: string | null;
+  /** Whether the entry took effect when the log was replayed; `reason` says why not. */
+  applied: boolean;
+  reason?: string;
+  /** The member an entry is about (added, role changed, removed, left, renamed, granted to). */
+  member?: string;
+  memberName?: string | null;
+  role?: Role;
+  folderId?: string;
+  folderName?: string | null;
+  /** folder.add: the default per role; folder.grant: the access granted. */
+  access?: FolderAccess | Access;
+  /** folder.grant: 'members', 'guests' or a member id. */
+  to?: GrantTarget;
+  /** space.create and space.rename. */
+  spaceName?: string;
+}
+
+/** The last recorded change of one path, as this device's index holds it. */
+export interface AuditFileItem {
+  type: 'file.change';
+  folderId: string;
+  folderName: string | null;
+  path: string;
+  /** The device that made the change; null when the viewer may not know who it is. */
+  by: string | null;
+  byName: string | null;
+  /** The file's modification time (ms). */
+  at: number;
+  deleted: boolean;
+  /** The record carries a valid signature by the device that made the change. */
+  signed: boolean;
+}
+
+export type AuditItem = AuditEntryItem | AuditFileItem;
+
+export interface AuditNames {
+  member(memberId: string): string | null;
+  folder(folderId: string): string | null;
+}
+
+/** What of an index record the audit uses. */
+export interface AuditFileRecord {
+  path: string;
+  type: FileType;
+  modifiedBy: string;
+  mtimeMs: number;
+  deleted: boolean;
+  /** Whether its signature by `modifiedBy` checked out (see recordSigningBytes). */
+  signed: boolean;
+}
+
+export interface AuditInput {
+  result: Pick<ReplayResult, 'order' | 'applied' | 'rejected' | 'state'>;
+  /** The device asking; decides what is filtered out. */
+  viewer: string;
+  names: AuditNames;
+  /** The folders this device holds an index of, with their records. */
+  files: { folderId: string; records: readonly AuditFileRecord[] }[];
+}
+
+/**
+ * Log entries in replay order (the order every node applies them in), then file changes
+ * oldest first (ties by folder and path), so the list reads as one history.
+ */
+export function buildAudit(input: AuditInput): AuditItem[] {
+  const { result, viewer, names } = input;
+  const sees = visibility(result.state, viewer);
+  const items: AuditItem[] = [];
+  for (const entry of result.order) {
+    const item = entryItem(entry, result, names);
+    if (sees.member(item.author) && (item.member === undefined || sees.member(item.member)) && (item.folderId === undefined || sees.folder(item.folderId))) {
+      items.push(item);
+    }
+  }
+  const files: AuditFileItem[] = [];
+  for (const { folderId, records } of input.files) {
+    if (!sees.folder(folderId)) continue;
+    const folderName = names.folder(folderId);
+    for (const r of records) {
+      if (r.type === 'dir') continue;
+      const known = sees.member(r.modifiedBy);
+      files.push({
+        type: 'file.change',
+        folderId,
+        folderName,
+        path: r.path,
+        by: known ? r.modifiedBy : null,
+        byName: known ? names.member(r.modifiedBy) : null,
+        at: r.mtimeMs,
+        deleted: r.deleted,
+        signed: r.signed,
+      });
+    }
+  }
+  files.sort((a, b) => a.at - b.at || cmp(a.folderId, b.folderId) || cmp(a.path, b.path));
+  return [...items, ...files];
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function entryItem(entry: DecodedEntry, result: AuditInput['result'], names: AuditNames): AuditEntryItem {
+  const { author, body, time } = entry.content;
+  const reason = result.rejected.get(entry.id);
+  const item: AuditEntryItem = {
+    type: body.type,
+    entryId: entry.id,
+    at: time,
+    author,
+    authorName: names.member(author),
+    applied: result.applied.has(entry.id),
+    ...(reason === undefined ? {} : { reason }),
+  };
+  const member = (id: string) => ({ member: id, memberName: names.member(id) });
+  const folder = (id: string) => ({ folderId: id, folderName: names.folder(id) });
+  switch (body.type) {
+    case 'space.create':
+      return { ...item, ...member(author), role: 'admin', spaceName: body.name };
+    case 'space.rename':
+      return { ...item, spaceName: body.name };
+    case 'member.add':
+    case 'member.role':
+      return { ...item, ...member(body.member), role: body.role };
+    case 'member.remove':
+      return { ...item, ...member(body.member) };
+    case 'member.leave':
+    case 'member.rename':
+      return { ...item, ...member(author) };
+    case 'folder.add':
+      return { ...item, ...folder(body.folder), access: { ...body.access } };
+    case 'folder.remove':
+      return { ...item, ...folder(body.folder) };
+    case 'folder.grant': {
+      const to = body.to === 'members' || body.to === 'guests' ? {} : member(body.to);
+      return { ...item, ...folder(body.folder), ...to, to: body.to, access: body.access };
+    }
+  }
+}
+
+/**
+ * Whom and what a viewer may see in the history. The firm (admins and members, who hold every
+ * name of the space) sees all. Anyone else: itself and the firm's people (their last role, so
+ * that grants made by a former admin stay explained), and the folders it may read now.
+ */
+function visibility(state: SpaceState, viewer: string): { member(id: string): boolean; folder(id: string): boolean } {
+  const role = state.roleOf(viewer);
+  if (role === 'admin' || role === 'member') return { member: () => true, folder: () => true };
+  return {
+    member: (id) => {
+      if (id === viewer) return true;
+      const m = state.members.get(id);
+      return m !== undefined && (m.role === 'admin' || m.role === 'member');
+    },
+    folder: (id) => state.accessOf(id, viewer) !== 'none',
+  };
+}

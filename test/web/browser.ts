@@ -1,0 +1,61 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { AgoraHome } from '../e2e/agora-process.js';
+
+export const CHROMIUM = process.env.AGORA_CHROMIUM ?? '/usr/bin/chromium';
+export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+/** Debian's Chromium, or a failure that says how to get it: browser tests never skip silently. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is missing at ${CHROMIUM}. Install it with: apt-get install -y chromium (or set AGORA_CHROMIUM to a Chromium binary).`);
+  }
+  // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start.
+  return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+}
+
+/** One person's browser, signed in to their own node through the one-time link of `agora open`. */
+export class Person {
+  readonly errors: string[] = [];
+
+  private constructor(
+    readonly home: AgoraHome,
+    readonly context: BrowserContext,
+    readonly page: Page,
+  ) {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' || msg.type() === 'warning') this.errors.push(`${msg.type()}: ${msg.text()}`);
+    });
+    page.on('pageerror', (err) => this.errors.push(`pageerror: ${err.message}`));
+  }
+
+  static async open(browser: Browser, home: AgoraHome, options: { mobile?: boolean } = {}): Promise<Person> {
+    const context = await browser.newContext(
+      options.mobile ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } : { viewport: { width: 1280, height: 860 } },
+    );
+    const page = await context.newPage();
+    const person = new Person(home, context, page);
+    const { link } = await home.json<{ link: string }>('open', '--no-browser');
+    await page.goto(link);
+    return person;
+  }
+
+  /**
+   * Chromium logs every HTTP error response as "Failed to load resource". A test that provokes one
+   * on purpose (a mistyped invite) drops exactly those lines; any other console error still fails.
+   */
+  allowHttpErrors(status: number): void {
+    const expected = `the server responded with a status of ${status}`;
+    for (let i = this.errors.length - 1; i >= 0; i--) if (this.errors[i]!.includes(expected)) this.errors.splice(i, 1);
+  }
+
+  async screenshot(name: string): Promise<void> {
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    await this.page.screenshot({ path: `${SCREENSHOTS}${name}.png` });
+  }
+
+  async close(): Promise<void> {
+    await this.context.close();
+  }
+}

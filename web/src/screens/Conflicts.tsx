@@ -1,0 +1,66 @@
+import { Button, Card, Group, Stack, Text } from '@mantine/core';
+import { useState } from 'react';
+import type { ConflictCopy } from '../../../src/contract/api.js';
+import { api, problemOf, type Problem } from '../api.js';
+import { ProblemAlert } from '../components/ProblemAlert.js';
+import { when } from '../format.js';
+import { useLive } from '../live.js';
+
+/**
+ * Two people changed the same file at once: both versions were kept. The user picks one
+ * (the other is deleted) or keeps both, the other under a plain name.
+ */
+export function Conflicts({ spaceId }: { spaceId: string }) {
+  const conflicts = useLive((signal) => api.conflicts(spaceId, signal), `conflicts-${spaceId}`, (e) => e.type === 'folder.conflict' || e.type === 'folder.pulled', 1000);
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const resolve = async (c: ConflictCopy, keep: 'original' | 'copy' | 'both') => {
+    setProblem(null);
+    try {
+      const result = await api.resolveConflict(c.folderId, { path: c.path, keep });
+      setDone(`Resolved: ${result.paths.join(' and ')}`);
+      conflicts.reload();
+    } catch (err) {
+      setProblem(problemOf(err));
+    }
+  };
+
+  return (
+    <Stack>
+      {conflicts.problem && <ProblemAlert problem={conflicts.problem} />}
+      {problem && <ProblemAlert problem={problem} title="Not resolved" />}
+      <div role="status" aria-live="polite">
+        {done && <Text c="teal">{done}</Text>}
+      </div>
+      {conflicts.data?.length === 0 && <Text>No conflicts. When two people change the same file at the same time, both versions are kept and shown here.</Text>}
+      {(conflicts.data ?? []).map((c) => (
+        <Card withBorder key={`${c.folderId}/${c.path}`} component="article" aria-label={`Conflict on ${c.original}`}>
+          <Text fw={600}>
+            {c.folder}/{c.original}
+          </Text>
+          <Text size="sm" c="dimmed" mb="sm">
+            Another version, from device {c.device}, changed {when(c.time)}, is kept as {c.path}.
+          </Text>
+          <Group gap="xs">
+            <Button size="sm" variant="default" component="a" href={api.fileUrl(c.folderId, c.original)} download>
+              Download current
+            </Button>
+            <Button size="sm" variant="default" component="a" href={api.fileUrl(c.folderId, c.path)} download>
+              Download other
+            </Button>
+            <Button size="sm" onClick={() => void resolve(c, 'original')}>
+              Keep current
+            </Button>
+            <Button size="sm" onClick={() => void resolve(c, 'copy')}>
+              Keep other
+            </Button>
+            <Button size="sm" variant="light" onClick={() => void resolve(c, 'both')}>
+              Keep both
+            </Button>
+          </Group>
+        </Card>
+      ))}
+    </Stack>
+  );
+}

@@ -1,0 +1,107 @@
+import { Badge, Button, Group, Modal, Select, Stack, Table, Text } from '@mantine/core';
+import { useState } from 'react';
+import type { Member, Space } from '../../../src/contract/api.js';
+import { api, problemOf, type Problem } from '../api.js';
+import { ProblemAlert } from '../components/ProblemAlert.js';
+import { roleLabel } from '../format.js';
+import { aboutSpace, useLive } from '../live.js';
+
+const ROLES = ['admin', 'member', 'guest'] as const;
+
+/** Who is in the space, who is online; admins change roles and remove people. */
+export function Members({ space }: { space: Space }) {
+  const members = useLive((signal) => api.members(space.spaceId, signal), `members-${space.spaceId}`, aboutSpace(space.spaceId));
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [removing, setRemoving] = useState<Member | null>(null);
+  const admin = space.role === 'admin';
+
+  const act = async (action: () => Promise<unknown>) => {
+    setProblem(null);
+    try {
+      await action();
+      members.reload();
+    } catch (err) {
+      setProblem(problemOf(err));
+    }
+  };
+
+  return (
+    <Stack>
+      {members.problem && <ProblemAlert problem={members.problem} />}
+      {problem && <ProblemAlert problem={problem} title="The change was not made" />}
+      <Table.ScrollContainer minWidth={360}>
+        <Table aria-label="Members" verticalSpacing="sm">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>Name</Table.Th>
+              <Table.Th>Role</Table.Th>
+              <Table.Th>State</Table.Th>
+              {admin && <Table.Th>Actions</Table.Th>}
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {(members.data ?? []).map((m) => (
+              <Table.Tr key={m.memberId} data-testid="member-row">
+                <Table.Td>
+                  <Text fw={500}>{m.name}</Text>
+                  {m.self && (
+                    <Text size="xs" c="dimmed">
+                      you
+                    </Text>
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  {admin && !m.self && m.role !== 'keeper' ? (
+                    <Select
+                      aria-label={`Role of ${m.name}`}
+                      size="xs"
+                      w={130}
+                      data={ROLES.map((r) => ({ value: r, label: roleLabel[r] ?? r }))}
+                      value={m.role}
+                      allowDeselect={false}
+                      onChange={(v) => v && v !== m.role && void act(() => api.setRole(space.spaceId, m.memberId, { role: v as (typeof ROLES)[number] }))}
+                    />
+                  ) : (
+                    roleLabel[m.role]
+                  )}
+                </Table.Td>
+                <Table.Td>
+                  <Badge color={m.online ? 'teal' : 'gray'} variant="dot" aria-label={`${m.name} is ${m.online ? 'online' : 'offline'}`}>
+                    {m.online ? 'Online' : 'Offline'}
+                  </Badge>
+                </Table.Td>
+                {admin && (
+                  <Table.Td>
+                    {!m.self && (
+                      <Button size="xs" color="red" variant="subtle" onClick={() => setRemoving(m)} aria-label={`Remove ${m.name}`}>
+                        Remove
+                      </Button>
+                    )}
+                  </Table.Td>
+                )}
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Table.ScrollContainer>
+      <Modal opened={removing !== null} onClose={() => setRemoving(null)} title={`Remove ${removing?.name ?? ''}?`}>
+        <Text mb="md">They get nothing new from this space from now on. Files already on their computer stay there: no software can take them back.</Text>
+        <Group justify="flex-end">
+          <Button variant="default" onClick={() => setRemoving(null)}>
+            Cancel
+          </Button>
+          <Button
+            color="red"
+            onClick={() => {
+              const m = removing;
+              setRemoving(null);
+              if (m) void act(() => api.removeMember(space.spaceId, m.memberId));
+            }}
+          >
+            Remove
+          </Button>
+        </Group>
+      </Modal>
+    </Stack>
+  );
+}
