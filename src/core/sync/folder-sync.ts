@@ -455,21 +455,24 @@ export class FolderSync {
         if (compareVersions(action.version, winner.version) === 'equal') return pulledRecord(winner, st);
         return pulledRecord({ ...winner, version: action.version, modifiedBy: this.deps.selfId }, st);
       }
-      // After a failed attempt our copy is already aside (the in-memory record says deleted).
-      if (action.kind === 'conflict' && !this.tree.get(path)!.deleted) {
-        const local = this.tree.get(path)!;
-        const copy = await this.puller.moveToConflict(local);
-        this.tree.set({ ...local, deleted: true }); // in memory only: the file is no longer at `path`
-        this.deps.events.emit('folder.conflict', { folderId: this.folderId, path, copy });
-        this.deps.logger.info({ path, copy }, 'conflict: local version kept as a copy');
-        this.requestScan([copy]);
+      const local = this.tree.get(path);
+      const conflicting = action.kind === 'conflict' && local !== undefined && !local.deleted ? local : undefined;
+      // A file that replaces ours in a conflict: ours becomes the copy only once the winner is
+      // complete (Puller.pullFile), so a transfer that fails leaves everything as it was.
+      // Anything else replaces ours straight away: the copy first.
+      if (conflicting && (winner.deleted || winner.type === 'dir')) {
+        const copy = await this.puller.moveToConflict(conflicting);
+        this.tree.set({ ...conflicting, deleted: true }); // in memory only until the winner is recorded
+        this.noteConflict(path, copy);
       }
       if (winner.deleted) await this.puller.pullDelete(path);
       else if (winner.type === 'dir') st = await this.puller.pullDir(winner);
       else {
         this.holdersOf.set(path, this.holders(path));
         try {
-          st = await this.puller.pullFile(winner, signal);
+          const written = await this.puller.pullFile(winner, signal, conflicting && !winner.deleted && winner.type === 'file' ? { conflictWith: conflicting } : {});
+          if (written.conflictCopy !== undefined) this.noteConflict(path, written.conflictCopy);
+          st = written;
         } finally {
           this.holdersOf.delete(path);
         }
@@ -497,6 +500,12 @@ export class FolderSync {
       this.deps.logger.warn({ path, err: message }, 'could not apply a remote change; will retry');
       return null;
     }
+  }
+
+  private noteConflict(path: string, copy: string): void {
+    this.deps.events.emit('folder.conflict', { folderId: this.folderId, path, copy });
+    this.deps.logger.info({ path, copy }, 'conflict: local version kept as a copy');
+    this.requestScan([copy]);
   }
 
   /**

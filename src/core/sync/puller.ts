@@ -51,7 +51,12 @@ export class Puller {
    * Writes `winner` (a file) to disk and returns the stat of the new file. The rename is not
    * yet durable: the caller must `syncDir` the parent before recording the new version.
    */
-  async pullFile(winner: FileRecord, signal?: AbortSignal): Promise<FsStat> {
+  /**
+   * Writes `winner` to a temp file, then puts it at its path. The file it replaces is kept as
+   * a version, or, with `conflictWith`, renamed to a conflict copy (returned in `conflictCopy`):
+   * only once the winner is complete, so a transfer that fails leaves the local file in place.
+   */
+  async pullFile(winner: FileRecord, signal?: AbortSignal, options: { conflictWith?: FileRecord } = {}): Promise<FsStat & { conflictCopy?: string }> {
     const { fs } = this.deps;
     const path = winner.path;
     const temp = tempNameFor(path, versionKey(winner.version));
@@ -82,11 +87,13 @@ export class Puller {
     }
     await handle.close();
     const existing = await this.assertUnchanged(path);
-    if (existing?.type === 'file') await archiveVersion(fs, path, this.deps.now(), 'keep');
+    let conflictCopy: string | undefined;
+    if (existing?.type === 'file' && options.conflictWith) conflictCopy = await this.moveToConflict(options.conflictWith);
+    else if (existing?.type === 'file') await archiveVersion(fs, path, this.deps.now(), 'keep');
     else if (existing?.type === 'dir') await this.removeDir(path);
     await fs.rename(temp, path);
     // The caller fsyncs the directory before it records the new version (once per directory for a batch).
-    return st;
+    return conflictCopy === undefined ? st : { ...st, conflictCopy };
   }
 
   /** Makes `winner` (a directory) exist. */
