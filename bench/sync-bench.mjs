@@ -213,24 +213,27 @@ function tcpSockets(a, b) {
     const info = /^\s/.test(lines[i + 1] ?? '') ? lines[i + 1] : '';
     const num = (k) => Number(new RegExp(`\\b${k}:(\\d+)`).exec(info)?.[1] ?? 0);
     const pids = [...line.matchAll(/pid=(\d+)/g)].map((m) => Number(m[1]));
-    socks.push({ local: cols[3], peer: cols[4], pids, sent: num('bytes_sent'), recv: num('bytes_received') });
+    socks.push({ local: cols[3], peer: cols[4], pids, sent: num('bytes_sent'), recv: num('bytes_received'), retrans: num('bytes_retrans') });
   }
   const localsB = new Set(socks.filter((s) => s.pids.includes(b)).map((s) => s.local));
   const out = new Map();
-  for (const s of socks) if (s.pids.includes(a) && localsB.has(s.peer)) out.set(`${s.local}>${s.peer}`, { sent: s.sent, recv: s.recv });
+  for (const s of socks) if (s.pids.includes(a) && localsB.has(s.peer)) out.set(`${s.local}>${s.peer}`, { sent: s.sent, recv: s.recv, retrans: s.retrans });
   return out;
 }
 
 function tcpDelta(t0, t1) {
   let sent = 0;
   let recv = 0;
+  let retrans = 0;
   for (const [k, v] of t1) {
-    const base = t0.get(k) ?? { sent: 0, recv: 0 };
+    const base = t0.get(k) ?? { sent: 0, recv: 0, retrans: 0 };
     sent += v.sent - base.sent;
     recv += v.recv - base.recv;
+    retrans += v.retrans - base.retrans;
   }
   const closed = [...t0.keys()].filter((k) => !t1.has(k)).length;
-  return { tcp_bytes: sent + recv, tcp_a_sent: sent, tcp_a_received: recv, sockets_t0: t0.size, sockets_t1: t1.size, sockets_closed: closed };
+  // bytes_sent counts retransmitted bytes too (A's side only: B's retransmits are not visible here).
+  return { tcp_bytes: sent + recv, tcp_a_sent: sent, tcp_a_received: recv, tcp_a_retrans: retrans, sockets_t0: t0.size, sockets_t1: t1.size, sockets_closed: closed };
 }
 
 // ------------------------------------------------------------------ an Agora node

@@ -12,6 +12,7 @@ import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
 import type { FolderRecord, SpaceRecord, Store } from '../ports/store.js';
 import { ActivityLog } from './activity-log.js';
+import type { BlockHasher } from '../core/sync/chunking/hash-file.js';
 import type { Identity } from './home.js';
 import { loadSettings, NodeSettings, resolveStart, type StartValues } from './node-settings.js';
 import { SpaceAccess, unnamed, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
@@ -38,6 +39,8 @@ export interface NodeDeps {
   corruptServedBlocks?: boolean;
   /** What this run was started with (flags over saved settings); simulations leave it out. */
   started?: StartValues;
+  /** Chunks and hashes big files while scanning (default: on the main thread). Closed with the node. */
+  hasher?: BlockHasher;
 }
 
 export interface SpaceSummary {
@@ -92,6 +95,7 @@ export class AgoraNode {
       events: this.events,
       rescanIntervalMs: deps.rescanIntervalMs,
       corruptServedBlocks: deps.corruptServedBlocks,
+      hasher: deps.hasher,
       versionRetentionMs: deps.versionRetentionMs,
     });
     this.peers.addProtocol(this.sync);
@@ -132,6 +136,7 @@ export class AgoraNode {
     this.activity.stop();
     this.peers.stop();
     await this.sync.stop();
+    await this.deps.hasher?.close();
     await this.deps.network.close();
     this.deps.store.close();
   }

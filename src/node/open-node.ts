@@ -1,6 +1,6 @@
 import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import pino, { type Logger as PinoLogger } from 'pino';
 import { systemClock } from '../adapters/clock/system-clock.js';
 import { NodeFs } from '../adapters/fs-node/index.js';
@@ -9,6 +9,7 @@ import { ParcelWatcher } from '../adapters/watcher-parcel/index.js';
 import { openSqliteStore } from '../adapters/store-sqlite/index.js';
 import { AgoraError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
+import { WorkerHasher } from '../core/sync/chunking/worker-hasher.js';
 import { AgoraNode } from './agora-node.js';
 import { defaultHome, ensureHome, homePaths, initIdentity, loadIdentity, saveName } from './home.js';
 import { loadSettings, parseHostPort, PUBLIC_BOOTSTRAP, resolveStart, type StartFlags, type StartValues } from './node-settings.js';
@@ -48,6 +49,8 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
       versionRetentionMs: started.values.versionRetentionDays * 24 * 3600_000,
       rescanIntervalMs: started.values.rescanIntervalMinutes * 60_000,
       started,
+      // FastCDC + SHA-256 of big files on the other cores, so the main thread keeps serving.
+      hasher: new WorkerHasher({ threads: Math.min(4, availableParallelism()) }),
     });
     await node.start(signal);
     return node;

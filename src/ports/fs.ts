@@ -35,6 +35,13 @@ export interface WriteHandle extends ReadHandle {
   truncate(size: number): Promise<void>;
   /** Flushes data and metadata to stable storage (fsync). */
   sync(): Promise<void>;
+  /**
+   * Sets the permission bits (mode & 0o777) of the open file. On the handle rather than by
+   * path: no path lookup, nothing to follow, and it lands before sync() so the fsync covers it.
+   */
+  chmod(mode: number): Promise<void>;
+  /** Sets the modification time (ms since epoch) of the open file; see chmod for why on the handle. */
+  setMtime(mtimeMs: number): Promise<void>;
 }
 
 /** One folder root. Every path argument is relative to it; '' is the root itself. */
@@ -43,6 +50,12 @@ export interface FolderFs {
   readonly root: string;
   /** Stat without following a final symlink; null if nothing is there. */
   lstat(path: string): Promise<FsStat | null>;
+  /**
+   * lstat of many entries (a scan's directory), in order: null where nothing is there or it
+   * cannot be inspected. Refuses the whole call if any path is invalid. Adapters may do it
+   * cheaper than one lstat() each.
+   */
+  lstatMany(paths: readonly string[]): Promise<(FsStat | null)[]>;
   /** Entries of a directory (not '.'/'..'), in no particular order. */
   readdir(path: string): Promise<FsDirEntry[]>;
   openRead(path: string): Promise<ReadHandle>;

@@ -46,17 +46,26 @@ export function boundedString(maxBytes: number): Encoder<string> {
   };
 }
 
-export function boundedBuffer(maxBytes: number): Encoder<Buffer> {
+/**
+ * A length-prefixed blob of at most `maxBytes`. By default the decoded Buffer is a copy, so it
+ * does not pin the whole received message. `copy: false` returns a view of the message instead:
+ * for bulk data (block bytes) whose receiver only hashes and writes it, and whose message buffer
+ * the stream never reuses.
+ */
+export function boundedBuffer(maxBytes: number, options: { copy?: boolean; what?: string } = {}): Encoder<Buffer> {
+  const copy = options.copy ?? true;
+  const what = options.what ?? 'blob';
   return {
     preencode: (state, value) => c.buffer.preencode(state, value),
     encode: (state, value) => c.buffer.encode(state, value),
     decode(state) {
       const start = state.start;
       const length = c.uint.decode(state);
-      if (length > maxBytes) throw new DecodeError(`blob of ${length} bytes exceeds the limit of ${maxBytes}`);
+      if (length > maxBytes) throw new DecodeError(`${what} of ${length} bytes exceeds the limit of ${maxBytes}`);
       state.start = start;
       const value = c.buffer.decode(state);
-      return value === null ? Buffer.alloc(0) : Buffer.from(value);
+      if (value === null) return Buffer.alloc(0);
+      return copy ? Buffer.from(value) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
     },
   };
 }

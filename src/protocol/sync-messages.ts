@@ -1,5 +1,5 @@
 import c, { type Encoder } from 'compact-encoding';
-import { boundedArray, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
+import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
 import type { BlockRef, FileRecord, FileType, VersionCounter } from './file-record.js';
 
 /**
@@ -125,18 +125,7 @@ export interface BlockResponse {
  * than a copy (a message buffer is never reused by the stream, and the receiver only hashes
  * and writes the bytes).
  */
-const blockData: Encoder<Buffer> = {
-  preencode: (state, value) => c.buffer.preencode(state, value),
-  encode: (state, value) => c.buffer.encode(state, value),
-  decode(state) {
-    const start = state.start;
-    const length = c.uint.decode(state);
-    if (length > SYNC_LIMITS.blockBytes) throw new DecodeError(`block of ${length} bytes exceeds the limit of ${SYNC_LIMITS.blockBytes}`);
-    state.start = start;
-    const value = c.buffer.decode(state);
-    return value === null ? Buffer.alloc(0) : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-  },
-};
+const blockData = boundedBuffer(SYNC_LIMITS.blockBytes, { copy: false, what: 'block' });
 
 export const blockResponse = struct<BlockResponse>({
   requestId: c.uint,

@@ -20,6 +20,7 @@ const hostilePaths = ['../x', '/etc/passwd', 'a/../../x', 'C:/x', 'c:x', 'a\\b',
 function everyOperation(folder: FolderFs, path: string): [string, () => Promise<unknown>][] {
   return [
     ['lstat', () => folder.lstat(path)],
+    ['lstatMany', () => folder.lstatMany(['ok', path])],
     ['readdir', () => folder.readdir(path)],
     ['openRead', () => folder.openRead(path)],
     ['openWrite', () => folder.openWrite(path)],

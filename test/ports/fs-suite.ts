@@ -53,6 +53,16 @@ export function describeFsPort(name: string, factory: () => Promise<FsFixture>):
         expect(await folder.lstat('a.txt/below')).toBeNull();
       });
 
+      it('lstatMany describes many entries in order, null for what is missing', async () => {
+        await writeText(folder, 'f', 'abc');
+        await folder.mkdir('d/e');
+        const got = await folder.lstatMany(['f', 'missing', 'd', 'd/e', 'f/under-a-file', '']);
+        expect(got.map((s) => s?.type ?? null)).toEqual(['file', null, 'dir', 'dir', null, 'dir']);
+        expect(got[0]).toEqual(await folder.lstat('f'));
+        expect(got[3]).toEqual(await folder.lstat('d/e'));
+        expect(await folder.lstatMany([])).toEqual([]);
+      });
+
       it('lists entries with their types', async () => {
         await writeText(folder, 'a.txt', '1');
         await folder.mkdir('sub/inner');
@@ -197,6 +207,28 @@ export function describeFsPort(name: string, factory: () => Promise<FsFixture>):
         expect((await folder.lstat('f'))?.mtimeMs).toBeCloseTo(when, 0);
         expect((await folder.lstat('d'))?.mtimeMs).toBeCloseTo(when - 1, 0);
         await expectFsError(folder.setMtime('missing', when), 'FS', 'ENOENT');
+      });
+
+      it('sets the mode and mtime through an open write handle, keeping only permission bits', async (ctx) => {
+        const when = Date.UTC(2023, 6, 1, 8, 9, 10, 123);
+        const handle = await folder.openWrite('h.bin');
+        try {
+          await handle.write(Buffer.from('abc'), 0);
+          if (fx.execBit) {
+            await handle.chmod(0o4755); // setuid from a peer must not survive
+            expect((await handle.stat()).mode).toBe(0o755);
+            await handle.chmod(0o644);
+          }
+          await handle.setMtime(when);
+          await handle.sync();
+          expect((await handle.stat()).mtimeMs).toBeCloseTo(when, 0);
+        } finally {
+          await handle.close();
+        }
+        const st = await folder.lstat('h.bin');
+        expect(st?.mtimeMs).toBeCloseTo(when, 0);
+        if (fx.execBit) expect(st?.mode).toBe(0o644);
+        else ctx.skip('this file system has no exec bit');
       });
 
       it('reports free space and flushes folders', async () => {

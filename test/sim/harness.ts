@@ -14,9 +14,9 @@ import { waitFor } from '../helpers/wait.js';
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
 
 /** AGORA_SIM_SEED replays a run; otherwise a fresh seed, printed when the test fails. */
-function simulationSeed(): number {
+function simulationSeed(fixed?: number): number {
   const fromEnv = process.env.AGORA_SIM_SEED;
-  const seed = fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : MessageScheduler.randomSeed();
+  const seed = fixed ?? (fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) : MessageScheduler.randomSeed());
   onTestFailed(() => {
     process.stderr.write(`simulation seed ${seed} (replay with AGORA_SIM_SEED=${seed})\n`);
   });
@@ -29,7 +29,13 @@ function simulationSeed(): number {
  * connection's own order kept, as on TCP); the seed is printed when a test fails.
  */
 export class Simulation {
-  readonly hub = new MemoryNetworkHub({ scheduler: new MessageScheduler({ seed: simulationSeed(), maxBatch: 4 }) });
+  readonly hub: MemoryNetworkHub;
+
+  /** @param seed a fixed seed, for a regression run that once failed (else AGORA_SIM_SEED or a fresh one) */
+  constructor(seed?: number) {
+    this.hub = new MemoryNetworkHub({ scheduler: new MessageScheduler({ seed: simulationSeed(seed), maxBatch: 4 }) });
+  }
+
   readonly clock = new ManualClock();
   readonly nodes: AgoraNode[] = [];
   /** Each node's disk. */

@@ -198,8 +198,12 @@ describe('simulation: chaos', () => {
     sims = [];
   });
 
-  it.each(Array.from({ length: RUNS }, (_, i) => i))('random edits under random partitions and restarts converge and lose nothing (run %i)', async () => {
-    const sim = new Simulation();
+  // Seeds that once failed stay as regression runs (device keys differ per run, so a seed
+  // replays the schedule and the edits, not every byte). 3291198793: a conflict copy was made
+  // before the winner could be fetched, and the index went on announcing the moved file.
+  const runs = [...Array.from({ length: RUNS }, (_, i) => ({ name: `run ${i}`, seed: undefined as number | undefined })), { name: 'seed 3291198793', seed: 3291198793 }];
+  it.each(runs)('random edits under random partitions and restarts converge and lose nothing ($name)', async ({ seed }) => {
+    const sim = new Simulation(seed);
     sims.push(sim);
     guardTimers(sim);
     // Printed up front too: a run that hangs the event loop never reaches onTestFailed.

@@ -25,6 +25,14 @@ export class MemoryFolderFs implements FolderFs {
     return entry ? statOf(entry) : null;
   }
 
+  async lstatMany(paths: readonly string[]): Promise<(FsStat | null)[]> {
+    const places = paths.map((p) => this.place(p)); // every path is checked before any lookup
+    return places.map((place) => {
+      const entry = this.tree.lookup(place.segments);
+      return entry ? statOf(entry) : null;
+    });
+  }
+
   async readdir(path: string): Promise<FsDirEntry[]> {
     const dir = this.existingDir(this.place(path), 'list');
     return [...dir.children].map(([name, entry]) => ({ name, type: entry.kind }));

@@ -78,6 +78,18 @@ export class MemoryWriteHandle extends MemoryReadHandle implements WriteHandle {
     this.checkOpen('flush');
   }
 
+  async chmod(mode: number): Promise<void> {
+    this.checkOpen('change permissions of');
+    this.file.mode = mode & 0o777;
+    this.tree.changed(this.place.segments);
+  }
+
+  async setMtime(mtimeMs: number): Promise<void> {
+    this.checkOpen('set the time of');
+    this.file.mtimeMs = mtimeMs;
+    this.tree.changed(this.place.segments);
+  }
+
   private touch(): void {
     this.file.mtimeMs = this.tree.now();
     this.tree.changed(this.place.segments);

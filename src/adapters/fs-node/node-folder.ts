@@ -1,10 +1,14 @@
-import { constants, type Stats } from 'node:fs';
+import { constants, lstatSync, statSync, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FolderFs, FsDirEntry, FsStat, ReadHandle, WriteHandle } from '../../ports/fs.js';
 import { errnoOf, fsErrorFor, isMissing, linkInPathError, notEmptyError, toFsError } from '../fs-common/fs-errors.js';
 import { splitEntryPath, splitRelativePath } from '../fs-common/relative-path.js';
 import { attempt, entryType, NodeReadHandle, NodeWriteHandle, toFsStat, type Target } from './node-handles.js';
+
+/** A synchronous lstatMany batch slower than this (~150 µs an entry for 64) means uncached metadata. */
+const SLOW_STAT_BATCH_MS = 10;
+const ASYNC_STAT_BATCHES = 50;
 
 // Windows has no O_NOFOLLOW; there the parent checks are the only guard.
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -19,6 +23,9 @@ const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | NO_FOLLOW;
  * The final name is never followed either: O_NOFOLLOW on open, lutimes, lstat before chmod.
  */
 export class NodeFolderFs implements FolderFs {
+  /** lstatMany batches left to do through the thread pool after a slow synchronous one. */
+  private asyncStatBatches = 0;
+
   constructor(readonly root: string) {}
 
   async lstat(path: string): Promise<FsStat | null> {
@@ -30,6 +37,33 @@ export class NodeFolderFs implements FolderFs {
       if (isMissing(err)) return null;
       throw toFsError(err, 'inspect', this.root, path);
     }
+  }
+
+  /*
+   * Synchronous lstat while it is fast: with the metadata cached, as on a rescan, one call costs
+   * a few microseconds, less than the promise and thread-pool round trip of an async one (100k
+   * files: ~0.4 s against ~1.3 s of main-thread time). A batch that takes long (cold cache,
+   * network file system) would block the event loop, so after one the next batches go through
+   * the thread pool.
+   */
+  async lstatMany(paths: readonly string[]): Promise<(FsStat | null)[]> {
+    const abs = paths.map((p) => this.resolve(p)); // every path is checked before any I/O
+    const statOf = (i: number) => (paths[i] === '' ? fs.stat(abs[i]!) : fs.lstat(abs[i]!));
+    if (this.asyncStatBatches > 0) {
+      this.asyncStatBatches--;
+      return Promise.all(abs.map((_, i) => statOf(i).then(toFsStat, () => null)));
+    }
+    const started = performance.now();
+    const out = abs.map((a, i) => {
+      try {
+        const st = paths[i] === '' ? statSync(a, { throwIfNoEntry: false }) : lstatSync(a, { throwIfNoEntry: false });
+        return st ? toFsStat(st) : null;
+      } catch {
+        return null;
+      }
+    });
+    if (performance.now() - started > SLOW_STAT_BATCH_MS) this.asyncStatBatches = ASYNC_STAT_BATCHES;
+    return out;
   }
 
   async readdir(path: string): Promise<FsDirEntry[]> {
@@ -77,7 +111,8 @@ export class NodeFolderFs implements FolderFs {
     const fromSegments = splitEntryPath(from, 'rename');
     const toSegments = splitEntryPath(to, 'rename');
     await this.refuseLinksAbove(fromSegments, 'rename', from);
-    await this.refuseLinksAbove(toSegments, 'rename', to);
+    // A temp file renamed over its target (every pulled file) has the same parents: one check.
+    if (!sameParents(fromSegments, toSegments)) await this.refuseLinksAbove(toSegments, 'rename', to);
     await attempt('rename', this.at(from), () => fs.rename(this.absolute(fromSegments), this.absolute(toSegments)));
   }
 
@@ -187,4 +222,10 @@ export class NodeFolderFs implements FolderFs {
   private at(path: string): Target {
     return { root: this.root, path };
   }
+}
+
+function sameParents(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length - 1; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

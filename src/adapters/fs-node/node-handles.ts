@@ -72,4 +72,13 @@ export class NodeWriteHandle extends NodeReadHandle implements WriteHandle {
   sync(): Promise<void> {
     return attempt('flush', this.target, () => this.handle.sync());
   }
+
+  // Only permission bits: setuid/setgid/sticky from a peer would be a security hole.
+  chmod(mode: number): Promise<void> {
+    return attempt('change permissions of', this.target, () => this.handle.chmod(mode & 0o777));
+  }
+
+  setMtime(mtimeMs: number): Promise<void> {
+    return attempt('set the time of', this.target, () => this.handle.utimes(Date.now() / 1000, mtimeMs / 1000));
+  }
 }

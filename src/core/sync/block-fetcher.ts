@@ -35,6 +35,8 @@ export class BlockFetcher {
   private readonly inFlight = new Map<SyncChannel, number>();
   /** Callers waiting for a request slot with some peer. */
   private waiters: (() => void)[] = [];
+  /** Signals that already wake every waiter when they abort. */
+  private readonly watchedSignals = new WeakSet<AbortSignal>();
   /** Peers that sent wrong blocks: until when they are skipped, and how many they sent. */
   private readonly distrusted = new Map<string, { until: number; count: number }>();
 
@@ -122,24 +124,31 @@ export class BlockFetcher {
     return best;
   }
 
+  /**
+   * Resolves when some request slot is released (or the signal aborts; the caller's loop then
+   * throws). One abort listener per signal, not one per wait: hundreds of block workers wait
+   * here at once on a folder's shared signal, and adding and removing a listener on a signal
+   * that already has hundreds costs time linear in their number (it was ~10% of a receiver's CPU).
+   */
   private slotFreed(signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(new AbortedError());
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
+    if (signal && !this.watchedSignals.has(signal)) {
+      this.watchedSignals.add(signal);
+      signal.addEventListener('abort', () => this.wakeAll(), { once: true });
+    }
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  private wakeAll(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const wake of waiters) wake();
   }
 
   private release(channel: SyncChannel): void {
     const n = (this.inFlight.get(channel) ?? 1) - 1;
     if (n <= 0) this.inFlight.delete(channel);
     else this.inFlight.set(channel, n);
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const wake of waiters) wake();
+    this.wakeAll();
   }
 }
 

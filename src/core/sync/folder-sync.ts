@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { AbortedError, AgoraError, NotFoundError, throwIfAborted } from '../../errors/index.js';
-import { blockHash } from './chunking/hash-file.js';
+import { blockHash, type BlockHasher } from './chunking/hash-file.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { FolderFs, FsStat, WatcherPort, WatchSubscription } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
@@ -16,6 +16,7 @@ import { bumpVersion, compareVersions } from './version-vector.js';
 import { Scanner, type ScanProblem } from './scanner.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
+import { recordHasBlockAt, statMatchesRecord } from './serve-check.js';
 import { DEFAULT_VERSION_RETENTION_MS, housekeeping } from './housekeeping.js';
 
 export type FolderRunState = 'idle' | 'scanning' | 'syncing' | 'error' | 'paused';
@@ -41,12 +42,23 @@ export interface FolderSyncDeps {
   rescanIntervalMs: number;
   /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
   versionRetentionMs?: number;
+  /** Chunks and hashes big files while scanning (default: on this thread). */
+  hasher?: BlockHasher;
 }
 
 /** How long the watcher's events are gathered before a scan of the paths they name. */
 const WATCH_DELAY_MS = 100;
 const PARALLEL_FILES = 16;
+/**
+ * Small files join a group beyond PARALLEL_FILES, up to this many files and bytes: each group
+ * waits for its slowest file and then fsyncs its directories, so a group costs about two
+ * fsync latencies whatever its size, and 20,000 small files in groups of 16 were bound by them.
+ */
+const SMALL_GROUP_FILES = 128;
+const SMALL_GROUP_BYTES = 16 * 1024 * 1024;
 const RETRY_MS = 10_000;
+/** Blocks at least this big are served on the strength of an fstat (serve-check.ts); smaller ones are hashed. */
+const TRUST_STAT_MIN_BYTES = 32 * 1024;
 /** A pull batch lets a waiting scan run after this long. */
 const SCAN_YIELD_MS = 2_000;
 
@@ -103,6 +115,7 @@ export class FolderSync {
       liveChildren: (d) => this.tree.liveChildren(d),
       commit: (records) => this.commit(records),
       onProgress: () => this.emitProgress(),
+      hasher: deps.hasher,
     });
     this.puller = new Puller({
       fs: deps.fs,
@@ -253,21 +266,40 @@ export class FolderSync {
 
   /**
    * A block of our own files for a peer: where the peer expects it if it is still there,
-   * else wherever the index has that hash. Verified, so a file changed since its last scan
-   * never makes us send wrong bytes.
+   * else wherever the index has that hash. Never stale: the bytes are sent unhashed only if
+   * our record puts that block there and the open file, stat'ed right after the read, is
+   * still what the record describes (serve-check.ts); otherwise they are hashed, and a
+   * mismatch queues a rescan of the file.
    */
   async readBlock(hash: Buffer, size: number, hint: { path: string; offset: number }, signal?: AbortSignal): Promise<Buffer> {
     throwIfAborted(signal);
     const tryRead = async (path: string, offset: number): Promise<Buffer | null> => {
+      const rec = this.tree.get(path);
+      // Our index puts this block there, so a file that no longer matches its record is a
+      // change the scanner has not recorded yet.
+      const claimed = rec !== undefined && recordHasBlockAt(rec, hash, size, offset);
+      // Hashing a small block costs less than an fstat through the thread pool.
+      const trustStat = claimed && size >= TRUST_STAT_MIN_BYTES;
+      let data: Buffer | null = null;
+      let stale = claimed;
       try {
-        return await this.handles.use(path, async (handle) => {
+        data = await this.handles.use(path, async (handle, statNow) => {
           const buf = Buffer.allocUnsafe(size);
           const n = await handle.read(buf, 0, size, offset);
-          return n === size && blockHash(buf).equals(hash) ? buf : null;
+          if (n !== size) return null;
+          if (trustStat && statMatchesRecord(await statNow(), rec)) {
+            stale = false;
+            return buf;
+          }
+          if (!blockHash(buf).equals(hash)) return null;
+          if (!trustStat) stale = false; // same bytes as the record says: nothing to rescan
+          return buf;
         });
       } catch {
-        return null;
+        // unreadable or gone: stale if the index says the block is there
       }
+      if (stale) this.requestScan([path]);
+      return data;
     };
     const hinted = this.tree.get(hint.path);
     if (hinted && !hinted.deleted && hinted.type === 'file') {
@@ -275,10 +307,9 @@ export class FolderSync {
       if (data) return data;
     }
     const loc = this.deps.store.index.findBlock(this.folderId, hash);
-    if (loc && loc.size === size) {
+    if (loc && loc.size === size && (loc.path !== hint.path || loc.offset !== hint.offset)) {
       const data = await tryRead(loc.path, loc.offset);
       if (data) return data;
-      this.requestScan([loc.path]); // the index is stale for that file
     }
     throw new NotFoundError('block not found');
   }
@@ -299,7 +330,7 @@ export class FolderSync {
             this.problems = [...this.scanner.problems];
             await this.tidy();
           }
-          if (queue === 'all' || queue.has('.agoraignore')) this.recomputeAll();
+          if (this.scanner.rulesChanged) this.recomputeAll();
           continue;
         }
         const work = this.pullable();
@@ -369,7 +400,16 @@ export class FolderSync {
       const item = items[i]!;
       const group: NeedItem[] = [];
       if (rank(item) !== 1) group.push(items[i++]!);
-      else while (i < items.length && rank(items[i]!) === 1 && group.length < PARALLEL_FILES) group.push(items[i++]!);
+      else {
+        let bytes = 0;
+        while (i < items.length && rank(items[i]!) === 1) {
+          const size = items[i]!.action.winner.size;
+          const fits = group.length < PARALLEL_FILES || (group.length < SMALL_GROUP_FILES && bytes + size <= SMALL_GROUP_BYTES);
+          if (!fits) break;
+          bytes += size;
+          group.push(items[i++]!);
+        }
+      }
       const applied = await Promise.all(group.map((n) => this.apply(n, signal)));
       await this.settle(applied.map((r) => (r === STALE ? null : r)));
       // What this batch planned no longer holds (new index data arrived): plan again, so that
@@ -415,21 +455,24 @@ export class FolderSync {
         if (compareVersions(action.version, winner.version) === 'equal') return pulledRecord(winner, st);
         return pulledRecord({ ...winner, version: action.version, modifiedBy: this.deps.selfId }, st);
       }
-      // After a failed attempt our copy is already aside (the in-memory record says deleted).
-      if (action.kind === 'conflict' && !this.tree.get(path)!.deleted) {
-        const local = this.tree.get(path)!;
-        const copy = await this.puller.moveToConflict(local);
-        this.tree.set({ ...local, deleted: true }); // in memory only: the file is no longer at `path`
-        this.deps.events.emit('folder.conflict', { folderId: this.folderId, path, copy });
-        this.deps.logger.info({ path, copy }, 'conflict: local version kept as a copy');
-        this.requestScan([copy]);
+      const local = this.tree.get(path);
+      const conflicting = action.kind === 'conflict' && local !== undefined && !local.deleted ? local : undefined;
+      // A file that replaces ours in a conflict: ours becomes the copy only once the winner is
+      // complete (Puller.pullFile), so a transfer that fails leaves everything as it was.
+      // Anything else replaces ours straight away: the copy first.
+      if (conflicting && (winner.deleted || winner.type === 'dir')) {
+        const copy = await this.puller.moveToConflict(conflicting);
+        this.tree.set({ ...conflicting, deleted: true }); // in memory only until the winner is recorded
+        this.noteConflict(path, copy);
       }
       if (winner.deleted) await this.puller.pullDelete(path);
       else if (winner.type === 'dir') st = await this.puller.pullDir(winner);
       else {
         this.holdersOf.set(path, this.holders(path));
         try {
-          st = await this.puller.pullFile(winner, signal);
+          const written = await this.puller.pullFile(winner, signal, conflicting && !winner.deleted && winner.type === 'file' ? { conflictWith: conflicting } : {});
+          if (written.conflictCopy !== undefined) this.noteConflict(path, written.conflictCopy);
+          st = written;
         } finally {
           this.holdersOf.delete(path);
         }
@@ -457,6 +500,12 @@ export class FolderSync {
       this.deps.logger.warn({ path, err: message }, 'could not apply a remote change; will retry');
       return null;
     }
+  }
+
+  private noteConflict(path: string, copy: string): void {
+    this.deps.events.emit('folder.conflict', { folderId: this.folderId, path, copy });
+    this.deps.logger.info({ path, copy }, 'conflict: local version kept as a copy');
+    this.requestScan([copy]);
   }
 
   /**

@@ -1,10 +1,13 @@
 import type { Clock, TimerHandle } from '../../ports/clock.js';
-import type { FolderFs, ReadHandle } from '../../ports/fs.js';
+import type { FolderFs, FsStat, ReadHandle } from '../../ports/fs.js';
 
 interface Entry {
   handle: Promise<ReadHandle>;
   users: number;
   idle: TimerHandle | null;
+  /** The fstat in flight, and the one queued to start after it (see statSince). */
+  stat: Promise<FsStat> | null;
+  nextStat: Promise<FsStat> | null;
 }
 
 const MAX_OPEN = 32;
@@ -23,11 +26,17 @@ export class ReadHandleCache {
     private readonly clock: Clock,
   ) {}
 
-  async use<T>(path: string, fn: (handle: ReadHandle) => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` with an open handle of `path`. `statNow()` resolves with an fstat of that handle
+   * that started after the call: what a reader needs to know that the file was unchanged when
+   * its read completed. Concurrent readers share stats (one in flight, one queued behind it),
+   * so serving many blocks of one file costs a few fstats rather than one per block.
+   */
+  async use<T>(path: string, fn: (handle: ReadHandle, statNow: () => Promise<FsStat>) => Promise<T>): Promise<T> {
     let entry = this.entries.get(path);
     if (!entry) {
       this.evictIfFull();
-      entry = { handle: this.fs.openRead(path), users: 0, idle: null };
+      entry = { handle: this.fs.openRead(path), users: 0, idle: null, stat: null, nextStat: null };
       this.entries.set(path, entry);
       entry.handle.catch(() => this.forget(path, entry!));
     }
@@ -36,7 +45,8 @@ export class ReadHandleCache {
     mine.idle?.cancel();
     mine.idle = null;
     try {
-      return await fn(await mine.handle);
+      const handle = await mine.handle;
+      return await fn(handle, () => statSince(mine, handle));
     } finally {
       mine.users--;
       if (mine.users === 0 && this.entries.get(path) === mine) {
@@ -81,4 +91,28 @@ export class ReadHandleCache {
       wait.unref?.();
     }
   }
+}
+
+/**
+ * An fstat that starts after this call. If one is in flight it started earlier, so the caller
+ * joins the one queued to start when it ends (created by the first such caller).
+ */
+function statSince(entry: Entry, handle: ReadHandle): Promise<FsStat> {
+  if (entry.stat === null) {
+    const stat = handle.stat();
+    entry.stat = stat;
+    const done = () => {
+      if (entry.stat === stat) entry.stat = null;
+    };
+    stat.then(done, done);
+    return stat;
+  }
+  entry.nextStat ??= entry.stat.then(
+    () => undefined,
+    () => undefined,
+  ).then(() => {
+    entry.nextStat = null;
+    return statSince(entry, handle);
+  });
+  return entry.nextStat;
 }

@@ -9,6 +9,8 @@ import { isConflictName } from './names/index.js';
 export class LocalTree {
   private readonly records = new Map<string, LocalFileRecord>();
   private readonly children = new Map<string, Set<string>>();
+  /** One copy of each device id: every record names its author and its version's devices. */
+  private readonly deviceIds = new Map<string, string>();
   /** Kept up to date on every set(), so that status never walks the whole index. */
   private counts = { files: 0, bytes: 0, conflicts: 0 };
 
@@ -20,7 +22,9 @@ export class LocalTree {
     return this.records.get(path);
   }
 
-  set(record: LocalFileRecord): void {
+  /** Keeps a compact copy of `record` (see compact()); callers keep theirs. */
+  set(full: LocalFileRecord): void {
+    const record = this.compact(full);
     const had = this.records.get(record.path);
     if (had) this.count(had, -1);
     this.count(record, 1);
@@ -33,6 +37,45 @@ export class LocalTree {
       if (!set) this.children.set(parent, (set = new Set()));
       set.add(record.path);
     }
+  }
+
+  /**
+   * The same record in less memory, which matters with 100k+ records: device ids (64 hex
+   * characters, twice per record) are shared, and the block hashes of a record live in one
+   * buffer (for a small file, a slice of a shared pool) instead of one ArrayBuffer per block.
+   */
+  private compact(r: LocalFileRecord): LocalFileRecord {
+    const blocks = r.blocks;
+    let compactBlocks = blocks;
+    if (blocks.length > 0 && blocks.every((b) => b.hash.length === 32)) {
+      const hashes = Buffer.allocUnsafe(blocks.length * 32);
+      compactBlocks = blocks.map((b, i) => {
+        b.hash.copy(hashes, i * 32);
+        return { hash: hashes.subarray(i * 32, i * 32 + 32), size: b.size };
+      });
+    }
+    return {
+      path: r.path,
+      type: r.type,
+      size: r.size,
+      mtimeMs: r.mtimeMs,
+      mode: r.mode,
+      deleted: r.deleted,
+      version: r.version.map((c) => ({ device: this.deviceId(c.device), value: c.value })),
+      modifiedBy: this.deviceId(r.modifiedBy),
+      sequence: r.sequence,
+      blocks: compactBlocks,
+      // A small copy comes from Node's shared pool, and lets go of the row it was read from.
+      sig: Buffer.from(r.sig),
+      local: { inode: r.local.inode, statMtimeMs: r.local.statMtimeMs },
+    };
+  }
+
+  private deviceId(id: string): string {
+    const known = this.deviceIds.get(id);
+    if (known !== undefined) return known;
+    this.deviceIds.set(id, id);
+    return id;
   }
 
   /** Live files (not directories) and their bytes, and live conflict copies. */

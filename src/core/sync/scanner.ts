@@ -2,7 +2,7 @@ import { AbortedError, AgoraError, throwIfAborted } from '../../errors/index.js'
 import type { FolderFs, FsStat } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { LocalFileRecord } from '../../protocol/index.js';
-import { hashFile } from './chunking/hash-file.js';
+import { hashFile, inThreadHasher, type BlockHasher } from './chunking/hash-file.js';
 import { IgnoreRules, isTempName, validateRelativePath } from './names/index.js';
 import { bumpVersion } from './version-vector.js';
 
@@ -33,6 +33,8 @@ export interface ScanDeps {
   /** Takes changed records (the caller assigns sequences and stores them). Called in batches. */
   commit(records: LocalFileRecord[]): void;
   onProgress?(progress: ScanProgress): void;
+  /** Chunks and hashes files of at least OFFLOAD_BYTES (default: on this thread). */
+  hasher?: BlockHasher;
 }
 
 const IGNORE_FILE = '.agoraignore';
@@ -40,6 +42,11 @@ const BATCH_RECORDS = 1000;
 /** Commit a batch at least this often while hashing big files, so peers can start pulling. */
 const BATCH_BYTES = 64 * 1024 * 1024;
 const STAT_CONCURRENCY = 64;
+/**
+ * Files at least this big go to deps.hasher, up to its parallelism at once. Smaller ones are
+ * hashed here, one at a time: for them, handing bytes to another thread costs more than it saves.
+ */
+const OFFLOAD_BYTES = 1024 * 1024;
 
 /**
  * Finds what changed on disk since the index was last updated and records it as new versions
@@ -48,6 +55,9 @@ const STAT_CONCURRENCY = 64;
  */
 export class Scanner {
   rules = IgnoreRules.parse('');
+  private rulesText = '';
+  /** Whether the last scan found different ignore rules than the one before. */
+  rulesChanged = false;
   private pending: LocalFileRecord[] = [];
   private pendingBytes = 0;
   readonly problems: ScanProblem[] = [];
@@ -63,20 +73,37 @@ export class Scanner {
     this.tempFiles.length = 0;
     await this.loadRules();
     const roots = paths === null ? [''] : minimalRoots(paths);
-    for (const root of roots) {
-      throwIfAborted(signal);
-      await this.scanPath(root, signal);
+    // The watcher names many single paths (a receiver's own writes: each file and its temp
+    // name), so their lstats go in batches too.
+    for (let i = 0; i < roots.length; i += STAT_CONCURRENCY) {
+      const slice = roots.slice(i, i + STAT_CONCURRENCY);
+      const named = slice.filter((p) => p !== '');
+      const got = named.length > 0 ? await this.deps.fs.lstatMany(named).catch(() => null) : [];
+      const stats = new Map(named.map((p, k) => [p, got === null ? undefined : got[k]]));
+      for (const root of slice) {
+        throwIfAborted(signal);
+        await this.scanPath(root, signal, stats.get(root));
+      }
     }
     this.flush();
   }
 
   private async loadRules(): Promise<void> {
+    const text = await this.readRules();
+    // The folder recomputes its whole view only when the rules really changed (a 100k-file
+    // view takes about a second to rebuild).
+    this.rulesChanged = text !== this.rulesText;
+    if (this.rulesChanged) {
+      this.rulesText = text;
+      this.rules = IgnoreRules.parse(text);
+    }
+  }
+
+  /** The root .agoraignore's text; '' if there is none, it is too big, or it cannot be read. */
+  private async readRules(): Promise<string> {
     try {
       const st = await this.deps.fs.lstat(IGNORE_FILE);
-      if (st?.type !== 'file' || st.size > 1024 * 1024) {
-        this.rules = IgnoreRules.parse('');
-        return;
-      }
+      if (st?.type !== 'file' || st.size > 1024 * 1024) return '';
       const handle = await this.deps.fs.openRead(IGNORE_FILE);
       try {
         const buf = Buffer.alloc(st.size);
@@ -86,13 +113,13 @@ export class Scanner {
           if (n === 0) break;
           got += n;
         }
-        this.rules = IgnoreRules.parse(buf.subarray(0, got).toString('utf8'));
+        return buf.subarray(0, got).toString('utf8');
       } finally {
         await handle.close();
       }
     } catch (err) {
       this.deps.logger.warn({ err }, 'could not read .agoraignore; ignoring nothing but the defaults');
-      this.rules = IgnoreRules.parse('');
+      return '';
     }
   }
 
@@ -102,9 +129,10 @@ export class Scanner {
     return isTempName(base) || this.rules.ignores(path, isDir);
   }
 
-  private async scanPath(path: string, signal?: AbortSignal): Promise<void> {
+  /** `known`: the path's lstat if already taken (undefined: take it here). */
+  private async scanPath(path: string, signal?: AbortSignal, known?: FsStat | null): Promise<void> {
     if (path !== '') {
-      const st = await this.deps.fs.lstat(path);
+      const st = known !== undefined ? known : await this.deps.fs.lstat(path);
       if (st === null) return this.markDeletedUnder(path);
       if (this.skip(path, st.type === 'dir')) return;
       if (st.type !== 'dir') {
@@ -149,14 +177,18 @@ export class Scanner {
       }
       children.push({ path, type: e.type });
     }
-    // stat in parallel: on a big tree this is what a rescan mostly waits for.
+    // In batches (the adapter makes them cheap): on a big tree this is most of a rescan.
     const stats: (FsStat | null)[] = new Array(children.length);
     for (let i = 0; i < children.length; i += STAT_CONCURRENCY) {
       const slice = children.slice(i, i + STAT_CONCURRENCY);
-      const got = await Promise.all(slice.map((c) => this.deps.fs.lstat(c.path).catch(() => null)));
+      const got = await this.deps.fs.lstatMany(slice.map((c) => c.path)).catch(() => slice.map(() => null));
       got.forEach((st, k) => (stats[i + k] = st));
     }
     const subdirs: string[] = [];
+    // Big files are hashed in parallel when the hasher has several threads.
+    const parallel = this.deps.hasher?.parallelism ?? 1;
+    const running = new Set<Promise<void>>();
+    const failures: unknown[] = [];
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
       const st = stats[i];
@@ -166,9 +198,20 @@ export class Scanner {
         continue;
       }
       seen.add(child.path);
+      if (parallel > 1 && st.type === 'file' && st.size >= OFFLOAD_BYTES) {
+        while (running.size >= parallel) await Promise.race(running);
+        if (failures.length > 0) throw failures[0];
+        const job: Promise<void> = this.checkEntry(child.path, st, signal)
+          .catch((err: unknown) => void failures.push(err))
+          .finally(() => running.delete(job));
+        running.add(job);
+        continue;
+      }
       await this.checkEntry(child.path, st, signal);
       if (st.type === 'dir') subdirs.push(child.path);
     }
+    await Promise.all(running);
+    if (failures.length > 0) throw failures[0];
     // Own records directly in this directory that are no longer on disk were deleted.
     for (const path of this.deps.liveChildren(dir)) {
       if (!seen.has(path)) this.markDeletedUnder(path);
@@ -227,7 +270,8 @@ export class Scanner {
   private async hash(path: string, st: FsStat, signal?: AbortSignal): Promise<LocalFileRecord['blocks']> {
     const handle = await this.deps.fs.openRead(path);
     try {
-      const blocks = await hashFile(handle, st.size, signal);
+      const hasher = st.size >= OFFLOAD_BYTES ? (this.deps.hasher ?? inThreadHasher) : inThreadHasher;
+      const blocks = await hashFile(handle, st.size, signal, hasher);
       const after = await handle.stat();
       if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
         throw new AgoraError('CONFLICT', `${path} changed while it was being read; it will be scanned again`);

@@ -13,6 +13,7 @@ import { mayRead, mayWrite } from './access.js';
 import { BlockFetcher } from './block-fetcher.js';
 import { conflictCopy, listVersions, restoreVersion, type ConflictCopy, type FileVersion } from './folder-files.js';
 import { FolderSync } from './folder-sync.js';
+import type { BlockHasher } from './chunking/hash-file.js';
 import type { Authority } from './global-view.js';
 import { PeerSync, type FolderHost, type RunningFolder } from './peer-sync.js';
 
@@ -30,6 +31,8 @@ export interface SyncServiceDeps {
   versionRetentionMs?: number;
   /** Fault injection for tests only: serve blocks with one byte flipped. */
   corruptServedBlocks?: boolean;
+  /** Chunks and hashes big files while scanning (default: on this thread). */
+  hasher?: BlockHasher;
 }
 
 const DEFAULT_RESCAN_MS = 60 * 60 * 1000;
@@ -358,6 +361,7 @@ export class SyncService implements FolderHost {
           signRecord: (r) => this.deps.spaces.sign(recordSigningBytes(folderId, r)),
           rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
           versionRetentionMs: this.deps.versionRetentionMs,
+          hasher: this.deps.hasher,
         });
         this.folders.set(folderId, { record, sync });
         this.accessKeys.set(folderId, this.accessKey(record.spaceId, folderId));

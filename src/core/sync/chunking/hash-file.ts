@@ -43,7 +43,7 @@ export function hashBuffer(data: Uint8Array): BlockRef[] {
 }
 
 /** Chunks and hashes a stream of slices; a block may span several slices. */
-class BlockAccumulator {
+export class BlockAccumulator {
   readonly blocks: BlockRef[] = [];
   private readonly finder = new ChunkBoundaryFinder();
   private hash: Hash = createHash('sha256');
@@ -72,19 +72,63 @@ class BlockAccumulator {
 }
 
 /**
- * Blocks of the file open as `handle`, which should hold `size` bytes. The next slice is
- * read while the current one is chunked and hashed, so disk and CPU overlap. The signal is
- * checked between slices. Throws FileChangedError if the file ends before `size` bytes or
- * has more. The caller keeps ownership of the handle.
+ * Chunking and hashing of byte streams, on this thread or elsewhere (worker-hasher.ts). The
+ * scanner gets one through its deps, so simulations hash in-thread and a real node can use
+ * its other cores.
  */
-export async function hashFile(handle: ReadHandle, size: number, signal?: AbortSignal): Promise<BlockRef[]> {
+export interface BlockHasher {
+  /** Streams it works on at once: the scanner hashes up to this many big files in parallel. */
+  readonly parallelism: number;
+  stream(): HashStream;
+  close(): Promise<void>;
+}
+
+/** One stream of bytes, fed in order. */
+export interface HashStream {
+  /**
+   * Consumes data[0..length). Resolves, once the bytes are hashed, with a buffer of the same
+   * size for the caller's next read: `data` itself, or (after a transfer to another thread
+   * left `data` empty) the same memory handed back.
+   */
+  push(data: Buffer, length: number): Promise<Buffer>;
+  /** Ends the stream: the blocks, in order. */
+  finish(): Promise<BlockRef[]>;
+  /** Gives up after an error: drops the stream's state. */
+  abort(): void;
+}
+
+/** Hashes on the calling thread, synchronously inside push(). */
+export const inThreadHasher: BlockHasher = {
+  parallelism: 1,
+  stream(): HashStream {
+    const acc = new BlockAccumulator();
+    return {
+      push: (data, length) => {
+        acc.add(data, length);
+        return Promise.resolve(data);
+      },
+      finish: () => Promise.resolve(acc.finish()),
+      abort: () => undefined,
+    };
+  },
+  close: () => Promise.resolve(),
+};
+
+/**
+ * Blocks of the file open as `handle`, which should hold `size` bytes. The next slice is
+ * read while the current one is chunked and hashed (by `hasher`), so disk and CPU overlap.
+ * The signal is checked between slices. Throws FileChangedError if the file ends before
+ * `size` bytes or has more. The caller keeps ownership of the handle.
+ */
+export async function hashFile(handle: ReadHandle, size: number, signal?: AbortSignal, hasher: BlockHasher = inThreadHasher): Promise<BlockRef[]> {
   throwIfAborted(signal);
   const sliceLength = Math.min(SLICE_BYTES, size);
   // The second slice buffer is allocated only if a second read is needed before the first
-  // slice is consumed, so a small file costs one buffer of its own size.
-  const slices: Buffer[] = [Buffer.allocUnsafe(sliceLength)];
+  // slice is consumed, so a small file costs one buffer of its own size. A slice being
+  // hashed is not read into again until the hasher hands it back.
+  const slices: (Buffer | undefined)[] = [Buffer.allocUnsafe(sliceLength)];
   const probe = Buffer.allocUnsafe(1);
-  const acc = new BlockAccumulator();
+  const stream = hasher.stream();
   const readAt = (index: number, position: number): Promise<number> => {
     // One byte past the expected end: anything but EOF means the file grew.
     if (position >= size) return handle.read(probe, 0, 1, position);
@@ -92,28 +136,37 @@ export async function hashFile(handle: ReadHandle, size: number, signal?: AbortS
     return handle.read(buffer, 0, Math.min(sliceLength, size - position), position);
   };
 
-  let position = 0;
-  let current = 0;
-  let pending = readAt(0, 0);
-  for (;;) {
-    const n = await pending;
-    throwIfAborted(signal);
-    if (position === size) {
-      if (n > 0) throw new FileChangedError({ expectedSize: size, observedSize: size + n });
-      break;
+  let pending: Promise<number> | null = null;
+  let pushing: Promise<Buffer> | null = null;
+  try {
+    let position = 0;
+    let current = 0;
+    pending = readAt(0, 0);
+    for (;;) {
+      const n = await pending;
+      pending = null;
+      throwIfAborted(signal);
+      if (position === size) {
+        if (n > 0) throw new FileChangedError({ expectedSize: size, observedSize: size + n });
+        break;
+      }
+      if (n === 0) throw new FileChangedError({ expectedSize: size, observedSize: position });
+      const buffer = slices[current]!;
+      position += n;
+      if (pushing) slices[current ^ 1] = await pushing; // the other slice is free again
+      current ^= 1;
+      pending = readAt(current, position);
+      pushing = stream.push(buffer, n);
+      slices[current ^ 1] = undefined; // in the hasher's hands until push resolves
     }
-    if (n === 0) throw new FileChangedError({ expectedSize: size, observedSize: position });
-    const buffer = slices[current]!;
-    position += n;
-    current ^= 1;
-    pending = readAt(current, position);
-    try {
-      acc.add(buffer, n);
-    } catch (err) {
-      // Do not leave the read in flight unobserved: its rejection would be unhandled.
-      pending.catch(() => undefined);
-      throw err;
-    }
+    if (pushing) await pushing;
+    pushing = null;
+    return await stream.finish();
+  } catch (err) {
+    stream.abort();
+    // Do not leave a read or a push in flight unobserved: its rejection would be unhandled.
+    pending?.catch(() => undefined);
+    pushing?.catch(() => undefined);
+    throw err;
   }
-  return acc.finish();
 }

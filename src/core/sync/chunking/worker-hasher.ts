@@ -1,0 +1,166 @@
+/**
+ * A BlockHasher on worker threads, so that FastCDC and SHA-256 of big files use the other
+ * cores while the main thread serves peers. Slices are transferred (not copied) to a worker
+ * and back. Each stream stays on one worker (its chunker state lives there); streams are
+ * spread over the workers, least busy first. Workers start on first use, stop after
+ * IDLE_MS without a stream (a worker is an isolate of its own: ~10 MB), and do not keep the
+ * process alive.
+ */
+import { Worker } from 'node:worker_threads';
+import { AgoraError } from '../../../errors/index.js';
+import type { BlockRef } from '../../../protocol/file-record.js';
+import type { BlockHasher, HashStream } from './hash-file.js';
+
+/** Main thread -> worker. */
+export type HashRequest =
+  | { op: 'push'; id: number; data: ArrayBuffer; length: number }
+  | { op: 'finish'; id: number }
+  | { op: 'abort'; id: number };
+
+/** Worker -> main thread: the answer to the oldest outstanding request of stream `id`. */
+export type HashReply =
+  | { id: number; data: ArrayBuffer }
+  | { id: number; hashes: ArrayBuffer; sizes: ArrayBuffer }
+  | { id: number; error: string };
+
+interface Waiter {
+  resolve(reply: HashReply): void;
+  reject(err: Error): void;
+}
+
+/**
+ * A worker without streams for this long is stopped (the next stream starts a new one). Real
+ * time (setTimeout) rather than the Clock port: worker threads exist only in a real node.
+ */
+const IDLE_MS = 30_000;
+
+interface Slot {
+  worker: Worker;
+  index: number;
+  idle: ReturnType<typeof setTimeout> | null;
+  /** Outstanding requests per stream, oldest first (a worker answers each stream in order). */
+  waiting: Map<number, Waiter[]>;
+  streams: number;
+}
+
+export class WorkerHasher implements BlockHasher {
+  readonly parallelism: number;
+  private readonly slots: (Slot | null)[];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(options: { threads: number; workerUrl?: URL }) {
+    this.parallelism = Math.max(1, options.threads);
+    this.slots = new Array<Slot | null>(this.parallelism).fill(null);
+    this.workerUrl = options.workerUrl ?? new URL('./hash-worker.js', import.meta.url);
+  }
+
+  private readonly workerUrl: URL;
+
+  stream(): HashStream {
+    if (this.closed) throw new AgoraError('INTERNAL', 'the hasher is closed');
+    const slot = this.pick();
+    const id = this.nextId++;
+    slot.streams++;
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
+    let ended = false;
+    const end = () => {
+      if (ended) return;
+      ended = true;
+      slot.streams--;
+      if (slot.streams === 0) {
+        slot.idle = setTimeout(() => {
+          // Out of the pool first, so that no new stream picks a worker on its way out.
+          if (slot.streams !== 0 || this.slots[slot.index] !== slot) return;
+          this.slots[slot.index] = null;
+          void slot.worker.terminate();
+        }, IDLE_MS);
+        slot.idle.unref();
+      }
+    };
+    const request = (msg: HashRequest, transfer: ArrayBuffer[] = []): Promise<HashReply> =>
+      new Promise<HashReply>((resolve, reject) => {
+        const queue = slot.waiting.get(id);
+        const waiter = { resolve, reject };
+        if (queue) queue.push(waiter);
+        else slot.waiting.set(id, [waiter]);
+        slot.worker.postMessage(msg, transfer);
+      }).then((reply) => {
+        if ('error' in reply) throw new AgoraError('INTERNAL', `hashing failed: ${reply.error}`);
+        return reply;
+      });
+    return {
+      push: async (data, length) => {
+        // Only a buffer that owns its whole ArrayBuffer can be moved; anything else is copied.
+        const own = data.byteOffset === 0 && data.buffer.byteLength === data.byteLength && data.buffer instanceof ArrayBuffer;
+        const memory = own ? (data.buffer as ArrayBuffer) : (Uint8Array.from(data.subarray(0, length)).buffer as ArrayBuffer);
+        const reply = await request({ op: 'push', id, data: memory, length }, [memory]);
+        if (!('data' in reply)) throw new AgoraError('INTERNAL', 'hash worker answered out of order');
+        return own ? Buffer.from(reply.data) : data;
+      },
+      finish: async () => {
+        try {
+          const reply = await request({ op: 'finish', id });
+          if (!('hashes' in reply)) throw new AgoraError('INTERNAL', 'hash worker answered out of order');
+          const hashes = Buffer.from(reply.hashes);
+          const sizes = new Uint32Array(reply.sizes);
+          const blocks: BlockRef[] = new Array<BlockRef>(sizes.length);
+          // Each hash is a view of one shared buffer: ~8,000 blocks per GiB, one allocation.
+          for (let i = 0; i < sizes.length; i++) blocks[i] = { hash: hashes.subarray(i * 32, i * 32 + 32), size: sizes[i]! };
+          return blocks;
+        } finally {
+          end();
+        }
+      },
+      abort: () => {
+        if (ended) return;
+        end();
+        slot.worker.postMessage({ op: 'abort', id } satisfies HashRequest);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const live = this.slots.filter((s): s is Slot => s !== null);
+    for (const s of live) if (s.idle) clearTimeout(s.idle);
+    const workers = live.map((s) => s.worker);
+    this.slots.fill(null);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /** The least busy worker, starting one if a slot is empty. */
+  private pick(): Slot {
+    let best: Slot | null = null;
+    for (let i = 0; i < this.slots.length; i++) {
+      const slot = this.slots[i] ?? this.start(i);
+      if (slot.streams === 0) return slot;
+      if (!best || slot.streams < best.streams) best = slot;
+    }
+    return best!;
+  }
+
+  private start(index: number): Slot {
+    const worker = new Worker(this.workerUrl);
+    worker.unref(); // a hasher never keeps the node alive
+    const slot: Slot = { worker, index, idle: null, waiting: new Map(), streams: 0 };
+    worker.on('message', (reply: HashReply) => {
+      const queue = slot.waiting.get(reply.id);
+      const waiter = queue?.shift();
+      if (queue?.length === 0) slot.waiting.delete(reply.id);
+      waiter?.resolve(reply);
+    });
+    const fail = (err: Error) => {
+      // A dead (or idle-stopped) worker fails what it held; the next stream starts a fresh one.
+      if (this.slots[index] === slot) this.slots[index] = null;
+      if (slot.idle) clearTimeout(slot.idle);
+      for (const queue of slot.waiting.values()) for (const w of queue) w.reject(err);
+      slot.waiting.clear();
+    };
+    worker.on('error', (err) => fail(err));
+    worker.on('exit', (code) => fail(new AgoraError('INTERNAL', `hash worker exited (code ${code})`)));
+    this.slots[index] = slot;
+    return slot;
+  }
+}
