@@ -21,9 +21,9 @@ const entrySchema = {
 
 type Params = { folder: string };
 
-/** BAD_REQUEST (400): the error codes live in src/errors, which has no "too large" code yet. */
+/** TOO_LARGE (413): more than the upload limit set in the node's settings. */
 function tooLarge(limit: number): AgoraError {
-  return new AgoraError('BAD_REQUEST', `The file is larger than the upload limit of ${limit / 1024 / 1024} MB set in the node's settings. Raise the limit in Settings, or copy the file into the folder on that computer.`);
+  return new AgoraError('TOO_LARGE', `The file is larger than the upload limit of ${limit / 1024 / 1024} MB set in the node's settings. Raise the limit in Settings, or copy the file into the folder on that computer.`);
 }
 type PathQuery = { path?: string; overwrite?: boolean };
 

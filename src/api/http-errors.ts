@@ -27,6 +27,7 @@ const statusByCode: Record<ErrorCode, number> = {
   FS: 500,
   BLOCK_INVALID: 502,
   LAST_ADMIN: 409,
+  TOO_LARGE: 413,
   INTERNAL: 500,
 };
 

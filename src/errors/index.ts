@@ -30,6 +30,8 @@ export const ErrorCodes = [
   'BLOCK_INVALID',
   /** The change would leave a space with no admin. */
   'LAST_ADMIN',
+  /** More bytes than a limit set on this node allows (e.g. the web app's upload limit). */
+  'TOO_LARGE',
   'INTERNAL',
 ] as const;
 

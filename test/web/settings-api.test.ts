@@ -73,8 +73,9 @@ describe('settings and activity API', () => {
     expect(r.json.pendingRestart).toContain('rescanIntervalMinutes');
     expect(r.json.pendingRestart).not.toContain('maxUploadMb');
 
-    const big = await call<{ error: { message: string } }>('PUT', `/api/v1/folders/${folderId}/file?path=big.txt`, 'x'.repeat(5000));
-    expect(big.status).toBe(400);
+    const big = await call<{ error: { code: string; message: string } }>('PUT', `/api/v1/folders/${folderId}/file?path=big.txt`, 'x'.repeat(5000));
+    expect(big.status).toBe(413);
+    expect(big.json.error.code).toBe('TOO_LARGE');
     expect(big.json.error.message).toMatch(/larger than the upload limit/);
     expect((await call('PUT', `/api/v1/folders/${folderId}/file?path=small.txt`, 'x'.repeat(500))).status).toBe(201);
     await call('PATCH', '/api/v1/settings', { maxUploadMb: 0 });
