@@ -45,10 +45,12 @@ describe('web app screens', () => {
   });
 
   afterAll(async () => {
-    for (const p of people) expect(p.errors, 'browser console').toEqual([]);
+    // Clean up first: a failed check below must not leave the node running.
+    const errors = people.map((p) => p.errors);
     await browser?.close();
     await home.dispose();
     rmSync(docs, { recursive: true, force: true });
+    for (const list of errors) expect(list, 'browser console').toEqual([]);
   }, 60_000);
 
   /** axe at desktop width, then at phone width (the layout changes: menu, stacked forms), then back. */

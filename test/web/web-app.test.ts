@@ -53,10 +53,12 @@ describe('web app', () => {
   });
 
   afterAll(async () => {
-    for (const p of people) expect(p.errors, `console of ${p.home.label}`).toEqual([]);
+    // Clean up first: a failed check below must not leave nodes running.
+    const errors = people.map((p) => [p.home.label, p.errors] as const);
     await browser?.close();
     await Promise.all(homes.map((h) => h.dispose()));
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    for (const [label, list] of errors) expect(list, `console of ${label}`).toEqual([]);
   }, 60_000);
 
   test('A creates a space and an invite, B joins with the link, a file dropped in A reaches B', async () => {
