@@ -4,7 +4,14 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import type { AgoraHome } from '../e2e/agora-process.js';
 
 export const CHROMIUM = process.env.AGORA_CHROMIUM ?? '/usr/bin/chromium';
-export const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+/**
+ * Where the tests save their screenshots: test-output/ (ignored by git) on every run, so that
+ * running the suite leaves the checkout clean; AGORA_UPDATE_SCREENSHOTS=1 writes the README's
+ * pictures in docs/screenshots instead.
+ */
+export const SCREENSHOTS = fileURLToPath(
+  new URL(process.env.AGORA_UPDATE_SCREENSHOTS === '1' ? '../../docs/screenshots/' : '../../test-output/screenshots/', import.meta.url),
+);
 
 /** Debian's Chromium, or a failure that says how to get it: browser tests never skip silently. */
 export async function launchChromium(): Promise<Browser> {
