@@ -1,32 +1,22 @@
 import { Button, Container, Paper, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
-import { api, problemOf, type Problem } from '../api.js';
+import { useState } from 'react';
+import { api } from '../api.js';
+import { useSubmit } from '../useSubmit.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 
 /** The first thing a new user sees: the name the other members will know them by. */
 export function FirstRun({ name, onDone }: { name: string; onDone: () => void }) {
   const [value, setValue] = useState(name);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    try {
-      await api.setName(value.trim()); // the node also records that the name was chosen
-      onDone();
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, onSubmit } = useSubmit(async () => {
+    await api.setName(value.trim()); // the node also records that the name was chosen
+    onDone();
+  });
 
   return (
     <Container size="xs" py="xl">
       <main>
         <Paper withBorder p="lg">
-          <form onSubmit={(e) => void submit(e)}>
+          <form onSubmit={onSubmit}>
             <Stack>
               <Title order={1}>Welcome to Agora</Title>
               <Text>Agora shares folders with your team, computer to computer. First, how should the others see you?</Text>

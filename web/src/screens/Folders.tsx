@@ -1,7 +1,8 @@
 import { Button, Card, Collapse, Group, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Space } from '../../../src/contract/api.js';
-import { api, problemOf, type Problem } from '../api.js';
+import { api } from '../api.js';
+import { useSubmit } from '../useSubmit.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 import { aboutSpace, useLive } from '../live.js';
 import { FolderCard } from './FolderCard.js';
@@ -32,25 +33,13 @@ function AddFolder({ spaceId, onAdded }: { spaceId: string; onAdded: () => void 
   const [open, setOpen] = useState(false);
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      await api.addFolder(spaceId, { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
-      setPath('');
-      setName('');
-      setOpen(false);
-      onAdded();
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, onSubmit } = useSubmit(async () => {
+    await api.addFolder(spaceId, { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+    setPath('');
+    setName('');
+    setOpen(false);
+    onAdded();
+  });
 
   return (
     <Card withBorder component="section" aria-labelledby="add-folder-title">
@@ -63,7 +52,7 @@ function AddFolder({ spaceId, onAdded }: { spaceId: string; onAdded: () => void 
         </Button>
       </Group>
       <Collapse expanded={open}>
-        <form onSubmit={(e) => void submit(e)} id="add-folder-form">
+        <form onSubmit={onSubmit} id="add-folder-form">
           <Stack mt="md">
             <TextInput
               label="Folder on this computer"

@@ -1,7 +1,8 @@
 import { Badge, Button, Card, Group, SimpleGrid, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent } from 'react';
-import { api, problemOf, type Problem } from '../api.js';
+import { useState } from 'react';
+import { api } from '../api.js';
 import { PageTitle } from '../components/PageTitle.js';
+import { useSubmit } from '../useSubmit.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 import { roleLabel } from '../format.js';
 import { useLive } from '../live.js';
@@ -44,24 +45,13 @@ export function Home({ joinCode = '' }: { joinCode?: string }) {
 
 function CreateSpace() {
   const [name, setName] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      const space = await api.createSpace({ name: name.trim() });
-      navigate({ screen: 'space', spaceId: space.spaceId, tab: 'folders' });
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, onSubmit } = useSubmit(async () => {
+    const space = await api.createSpace({ name: name.trim() });
+    navigate({ screen: 'space', spaceId: space.spaceId, tab: 'folders' });
+  });
   return (
     <Card withBorder component="section" aria-labelledby="create-title">
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={onSubmit}>
         <Stack>
           <Title order={2} size="h4" id="create-title">
             Create a space
@@ -79,24 +69,13 @@ function CreateSpace() {
 
 function JoinSpace({ initial }: { initial: string }) {
   const [code, setCode] = useState(initial);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      const space = await api.join({ code: code.trim() });
-      navigate({ screen: 'space', spaceId: space.spaceId, tab: 'folders' });
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, onSubmit } = useSubmit(async () => {
+    const space = await api.join({ code: code.trim() });
+    navigate({ screen: 'space', spaceId: space.spaceId, tab: 'folders' });
+  });
   return (
     <Card withBorder component="section" aria-labelledby="join-title">
-      <form onSubmit={(e) => void submit(e)}>
+      <form onSubmit={onSubmit}>
         <Stack>
           <Title order={2} size="h4" id="join-title">
             Join a space

@@ -1,8 +1,9 @@
 import { Button, CopyButton, Group, Modal, NumberInput, Select, Stack, Table, Text, TextInput } from '@mantine/core';
 import { QRCodeSVG } from 'qrcode.react';
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import type { Access, InviteResponse, Space } from '../../../src/contract/api.js';
-import { api, problemOf, type Problem } from '../api.js';
+import { api } from '../api.js';
+import { useSubmit } from '../useSubmit.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 import { accessLabel, roleLabel, when } from '../format.js';
 import { useLive } from '../live.js';
@@ -26,23 +27,11 @@ export function InviteDialog({ space, opened, onClose, onClosed }: { space: Spac
   const [expires, setExpires] = useState(String(7 * 24 * 3600));
   const [uses, setUses] = useState<number>(1);
   const [grants, setGrants] = useState<Record<string, Access | ''>>({});
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<Problem | null>(null);
   const [invite, setInvite] = useState<InviteResponse | null>(null);
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    setBusy(true);
-    setProblem(null);
-    try {
-      const chosen = Object.entries(grants).flatMap(([folder, access]) => (access ? [{ folder, access }] : []));
-      setInvite(await api.invite(space.spaceId, { role, expiresIn: Number(expires), uses, grants: chosen }));
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, problem, onSubmit } = useSubmit(async () => {
+    const chosen = Object.entries(grants).flatMap(([folder, access]) => (access ? [{ folder, access }] : []));
+    setInvite(await api.invite(space.spaceId, { role, expiresIn: Number(expires), uses, grants: chosen }));
+  });
 
   return (
     <Modal opened={opened} onClose={onClose} onExitTransitionEnd={onClosed} title={`Invite people to ${space.name}`} size="lg" fullScreen={window.innerWidth < 600}>
@@ -70,7 +59,7 @@ export function InviteDialog({ space, opened, onClose, onClosed }: { space: Spac
           </Group>
         </Stack>
       ) : (
-        <form onSubmit={(e) => void submit(e)}>
+        <form onSubmit={onSubmit}>
           <Stack>
             <Select
               label="Role"

@@ -1,7 +1,8 @@
 import { Alert, Badge, Button, Card, Code, Group, NumberInput, SimpleGrid, Stack, Switch, Text, Textarea, TextInput, Title } from '@mantine/core';
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import type { NodeSettings, SettingKey, SettingsResponse } from '../../../../src/contract/api.js';
-import { api, problemOf, type Problem } from '../../api.js';
+import { api } from '../../api.js';
+import { useSubmit } from '../../useSubmit.js';
 import { ProblemAlert } from '../../components/ProblemAlert.js';
 
 const LABEL: Record<SettingKey, string> = {
@@ -29,27 +30,16 @@ function changes(draft: Draft, saved: NodeSettings): Partial<NodeSettings> {
 /** What the node starts with and its limits; the ones that need a restart say so. */
 export function NodeSettingsForm({ current, onSaved }: { current: SettingsResponse; onSaved: () => void }) {
   const [draft, setDraft] = useState<Draft>(() => toDraft(current.settings));
-  const [problem, setProblem] = useState<Problem | null>(null);
-  const [busy, setBusy] = useState(false);
   const [savedNote, setSavedNote] = useState<string | null>(null);
   const patch = changes(draft, current.settings);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => setDraft((d) => ({ ...d, [key]: value }));
 
-  const save = async (e: FormEvent) => {
-    e.preventDefault();
-    setProblem(null);
+  const { busy, problem, onSubmit: save } = useSubmit(async () => {
     setSavedNote(null);
-    setBusy(true);
-    try {
-      const next = await api.updateSettings(patch);
-      setSavedNote(next.restartRequired ? 'Saved. Restart Agora to apply the changes marked “restart needed”.' : 'Saved.');
-      onSaved();
-    } catch (err) {
-      setProblem(problemOf(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const next = await api.updateSettings(patch);
+    setSavedNote(next.restartRequired ? 'Saved. Restart Agora to apply the changes marked “restart needed”.' : 'Saved.');
+    onSaved();
+  });
 
   /** The field's help, plus whether it waits for a restart or a start flag decided it for this run. */
   const help = (key: SettingKey, text: string): ReactNode => {
@@ -70,7 +60,7 @@ export function NodeSettingsForm({ current, onSaved }: { current: SettingsRespon
 
   return (
     <Card withBorder component="section" aria-labelledby="node-settings-title">
-      <form onSubmit={(e) => void save(e)}>
+      <form onSubmit={save}>
         <Stack>
           <Title order={2} size="h4" id="node-settings-title">
             Connections and sync
