@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { afterAll, bench, describe } from 'vitest';
-import { CHUNK_LIMITS, ChunkBoundaryFinder } from '../src/core/sync/chunking/fastcdc.js';
+import { CHUNK_LIMITS, ChunkBoundaryFinder } from '../src/protocol/index.js';
 import { SLICE_BYTES, hashFile } from '../src/core/sync/chunking/hash-file.js';
 import type { FsStat, ReadHandle } from '../src/ports/fs.js';
 

@@ -12,7 +12,7 @@ import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
 import type { FolderRecord, SpaceRecord, Store } from '../ports/store.js';
 import { ActivityLog } from './activity-log.js';
-import type { BlockHasher } from '../core/sync/chunking/hash-file.js';
+import type { BlockHasher } from '../ports/hasher.js';
 import type { Identity } from './home.js';
 import { loadSettings, NodeSettings, resolveStart, type StartValues } from './node-settings.js';
 import { SpaceAccess, unnamed, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';

@@ -9,7 +9,7 @@ import { ParcelWatcher } from '../adapters/watcher-parcel/index.js';
 import { openSqliteStore } from '../adapters/store-sqlite/index.js';
 import { AgoraError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
-import { WorkerHasher } from '../core/sync/chunking/worker-hasher.js';
+import { WorkerHasher } from '../adapters/hasher-worker/worker-hasher.js';
 import { AgoraNode } from './agora-node.js';
 import { defaultHome, ensureHome, homePaths, initIdentity, loadIdentity, saveName } from './home.js';
 import { loadSettings, parseHostPort, PUBLIC_BOOTSTRAP, resolveStart, type StartFlags, type StartValues } from './node-settings.js';

@@ -1,5 +1,4 @@
 import { buildAudit, type AuditItem } from '../core/spaces/audit.js';
-import { replay } from '../core/spaces/replay.js';
 import type { SpaceService } from '../core/spaces/space-service.js';
 import type { MemberState } from '../core/spaces/space-state.js';
 import type { SyncService } from '../core/sync/sync-service.js';
@@ -109,11 +108,8 @@ export class SpaceAccess {
   audit(spaceRef: string): AuditItem[] {
     const space = this.deps.spaces.resolve(spaceRef);
     const { spaces, store } = this.deps;
-    // SpaceService keeps its replay result to itself; replaying again gives the same result
-    // (it depends only on the set of entries) and tells which entries were refused and why.
-    const result = replay(space.spaceId, spaces.entries(space.spaceId));
     return buildAudit({
-      result,
+      result: spaces.replayResult(space.spaceId),
       viewer: this.deps.selfId,
       names: { member: (id) => spaces.memberName(space.spaceId, id), folder: (id) => spaces.folderName(space.spaceId, id) },
       files: store.folders.list(space.spaceId).map((f) => ({

@@ -6,3 +6,5 @@ export * from './file-record.js';
 export * from './sync-messages.js';
 export * from './name-commitment.js';
 export * from './record-signature.js';
+export * from './fastcdc.js';
+export * from './block-hashing.js';

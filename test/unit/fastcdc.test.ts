@@ -7,8 +7,10 @@ import {
   MASK_SMALL,
   chunkLengths,
   gearTable,
-} from '../../src/core/sync/chunking/fastcdc.js';
-import { FileChangedError, SLICE_BYTES, blockHash, hashBuffer, hashFile } from '../../src/core/sync/chunking/hash-file.js';
+  blockHash,
+  hashBuffer,
+} from '../../src/protocol/index.js';
+import { FileChangedError, SLICE_BYTES, hashFile } from '../../src/core/sync/chunking/hash-file.js';
 import { AbortedError } from '../../src/errors/index.js';
 import type { FsStat, ReadHandle } from '../../src/ports/fs.js';
 import type { BlockRef } from '../../src/protocol/file-record.js';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { MemoryFs } from '../../src/adapters/fs-memory/index.js';
-import { hashBuffer } from '../../src/core/sync/chunking/hash-file.js';
+import { hashBuffer } from '../../src/protocol/index.js';
 import { Puller } from '../../src/core/sync/puller.js';
 import type { BlockLocation } from '../../src/ports/store.js';
 import type { BlockRef, FileRecord } from '../../src/protocol/index.js';

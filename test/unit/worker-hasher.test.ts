@@ -4,11 +4,12 @@
  */
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashBuffer, hashFile, inThreadHasher } from '../../src/core/sync/chunking/hash-file.js';
-import { WorkerHasher } from '../../src/core/sync/chunking/worker-hasher.js';
+import { WorkerHasher } from '../../src/adapters/hasher-worker/worker-hasher.js';
+import { hashFile, inThreadHasher } from '../../src/core/sync/chunking/hash-file.js';
+import { hashBuffer } from '../../src/protocol/index.js';
 import type { ReadHandle } from '../../src/ports/fs.js';
 
-const workerUrl = new URL('../../dist/core/sync/chunking/hash-worker.js', import.meta.url);
+const workerUrl = new URL('../../dist/adapters/hasher-worker/hash-worker.js', import.meta.url);
 const built = existsSync(workerUrl);
 
 function pseudoRandom(size: number, seed: number): Buffer {

@@ -193,6 +193,11 @@ export class SpaceService {
     return this.loaded(spaceId).result.state;
   }
 
+  /** The last replay of the log: state, order, and which entries took effect or why not. */
+  replayResult(spaceId: string): ReplayResult {
+    return this.loaded(spaceId).result;
+  }
+
   /** Entries that no other entry follows: what a new entry must follow. */
   heads(spaceId: string): string[] {
     const { result } = this.loaded(spaceId);

@@ -1,7 +1,7 @@
 import { AbortedError, AgoraError, throwIfAborted } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
 import type { BlockRef } from '../../protocol/index.js';
-import { blockHash } from './chunking/hash-file.js';
+import { blockHash } from '../../protocol/index.js';
 import { BlockUnavailableError, type SyncChannel } from './sync-channel.js';
 
 /** A peer sent bytes whose SHA-256 is not the block's: it is faulty or malicious. */

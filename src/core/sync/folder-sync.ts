@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { AbortedError, AgoraError, NotFoundError, throwIfAborted } from '../../errors/index.js';
-import { blockHash, type BlockHasher } from './chunking/hash-file.js';
+import type { BlockHasher } from '../../ports/hasher.js';
+import { blockHash } from '../../protocol/index.js';
 import type { Clock, TimerHandle } from '../../ports/clock.js';
 import type { FolderFs, FsStat, WatcherPort, WatchSubscription } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';

@@ -2,7 +2,7 @@ import { AgoraError, FsError, throwIfAborted } from '../../errors/index.js';
 import type { FolderFs, FsStat, ReadHandle, WriteHandle } from '../../ports/fs.js';
 import type { BlockLocation } from '../../ports/store.js';
 import type { BlockRef, FileRecord, LocalFileRecord } from '../../protocol/index.js';
-import { blockHash } from './chunking/hash-file.js';
+import { blockHash } from '../../protocol/index.js';
 import { conflictName, isTempName, tempNameFor } from './names/index.js';
 import { archiveVersion } from './versions.js';
 import { versionKey } from './version-vector.js';

@@ -1,5 +1,5 @@
 import type { FileRecord } from '../../protocol/index.js';
-import { CHUNK_LIMITS } from './chunking/fastcdc.js';
+import { CHUNK_LIMITS } from '../../protocol/index.js';
 import { validateRelativePath } from './names/index.js';
 import { isWellFormedVersion } from './version-vector.js';
 

@@ -2,7 +2,8 @@ import { AbortedError, AgoraError, throwIfAborted } from '../../errors/index.js'
 import type { FolderFs, FsStat } from '../../ports/fs.js';
 import type { Logger } from '../../ports/logger.js';
 import type { LocalFileRecord } from '../../protocol/index.js';
-import { hashFile, inThreadHasher, type BlockHasher } from './chunking/hash-file.js';
+import type { BlockHasher } from '../../ports/hasher.js';
+import { hashFile, inThreadHasher } from './chunking/hash-file.js';
 import { IgnoreRules, isTempName, validateRelativePath } from './names/index.js';
 import { bumpVersion } from './version-vector.js';
 

@@ -13,7 +13,7 @@ import { mayRead, mayWrite } from './access.js';
 import { BlockFetcher } from './block-fetcher.js';
 import { conflictCopy, listVersions, restoreVersion, type ConflictCopy, type FileVersion } from './folder-files.js';
 import { FolderSync } from './folder-sync.js';
-import type { BlockHasher } from './chunking/hash-file.js';
+import type { BlockHasher } from '../../ports/hasher.js';
 import type { Authority } from './global-view.js';
 import { PeerSync, type FolderHost, type RunningFolder } from './peer-sync.js';
 

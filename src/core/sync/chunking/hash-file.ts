@@ -3,11 +3,10 @@
  * Files are read through the fs port in fixed slices, so memory stays bounded whatever the
  * file size (two slice buffers, plus 32 bytes of hash per ~150 KiB block in the result).
  */
-import { createHash, type Hash } from 'node:crypto';
 import type { ReadHandle } from '../../../ports/fs.js';
-import type { BlockRef } from '../../../protocol/file-record.js';
+import type { BlockHasher, HashStream } from '../../../ports/hasher.js';
+import { BlockAccumulator, type BlockRef } from '../../../protocol/index.js';
 import { AgoraError, throwIfAborted } from '../../../errors/index.js';
-import { ChunkBoundaryFinder } from './fastcdc.js';
 
 /**
  * Bytes per read. Large enough that the per-read overhead (a thread-pool round trip for a
@@ -22,79 +21,6 @@ export class FileChangedError extends AgoraError {
     super('CONFLICT', 'The file changed while it was being read; it will be scanned again later.', { details });
     this.name = 'FileChangedError';
   }
-}
-
-/** SHA-256 of one block. */
-export function blockHash(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
-}
-
-/** Blocks of an in-memory buffer; the same result hashFile gives for a file with these bytes. */
-export function hashBuffer(data: Uint8Array): BlockRef[] {
-  const finder = new ChunkBoundaryFinder();
-  const blocks: BlockRef[] = [];
-  let from = 0;
-  for (let at = finder.nextCut(data, 0, data.length); at >= 0; at = finder.nextCut(data, from, data.length)) {
-    blocks.push({ hash: blockHash(data.subarray(from, at)), size: at - from });
-    from = at;
-  }
-  if (finder.end() !== null) blocks.push({ hash: blockHash(data.subarray(from)), size: data.length - from });
-  return blocks;
-}
-
-/** Chunks and hashes a stream of slices; a block may span several slices. */
-export class BlockAccumulator {
-  readonly blocks: BlockRef[] = [];
-  private readonly finder = new ChunkBoundaryFinder();
-  private hash: Hash = createHash('sha256');
-  private open = 0;
-
-  /** Consumes data[0..length). The bytes are hashed before returning, so `data` may be reused. */
-  add(data: Buffer, length: number): void {
-    let from = 0;
-    for (let at = this.finder.nextCut(data, 0, length); at >= 0; at = this.finder.nextCut(data, from, length)) {
-      this.hash.update(data.subarray(from, at));
-      this.blocks.push({ hash: this.hash.digest(), size: this.open + at - from });
-      this.hash = createHash('sha256');
-      this.open = 0;
-      from = at;
-    }
-    if (from < length) {
-      this.hash.update(data.subarray(from, length));
-      this.open += length - from;
-    }
-  }
-
-  finish(): BlockRef[] {
-    if (this.finder.end() !== null) this.blocks.push({ hash: this.hash.digest(), size: this.open });
-    return this.blocks;
-  }
-}
-
-/**
- * Chunking and hashing of byte streams, on this thread or elsewhere (worker-hasher.ts). The
- * scanner gets one through its deps, so simulations hash in-thread and a real node can use
- * its other cores.
- */
-export interface BlockHasher {
-  /** Streams it works on at once: the scanner hashes up to this many big files in parallel. */
-  readonly parallelism: number;
-  stream(): HashStream;
-  close(): Promise<void>;
-}
-
-/** One stream of bytes, fed in order. */
-export interface HashStream {
-  /**
-   * Consumes data[0..length). Resolves, once the bytes are hashed, with a buffer of the same
-   * size for the caller's next read: `data` itself, or (after a transfer to another thread
-   * left `data` empty) the same memory handed back.
-   */
-  push(data: Buffer, length: number): Promise<Buffer>;
-  /** Ends the stream: the blocks, in order. */
-  finish(): Promise<BlockRef[]>;
-  /** Gives up after an error: drops the stream's state. */
-  abort(): void;
 }
 
 /** Hashes on the calling thread, synchronously inside push(). */

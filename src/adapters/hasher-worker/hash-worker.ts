@@ -5,7 +5,7 @@
  * bytes here, so no file is opened outside the folder adapter.
  */
 import { parentPort } from 'node:worker_threads';
-import { BlockAccumulator } from './hash-file.js';
+import { BlockAccumulator } from '../../protocol/index.js';
 import type { HashReply, HashRequest } from './worker-hasher.js';
 
 const port = parentPort;

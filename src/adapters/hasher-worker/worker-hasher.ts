@@ -7,9 +7,9 @@
  * process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { AgoraError } from '../../../errors/index.js';
-import type { BlockRef } from '../../../protocol/file-record.js';
-import type { BlockHasher, HashStream } from './hash-file.js';
+import { AgoraError } from '../../errors/index.js';
+import type { BlockHasher, HashStream } from '../../ports/hasher.js';
+import type { BlockRef } from '../../protocol/index.js';
 
 /** Main thread -> worker. */
 export type HashRequest =
