@@ -89,8 +89,16 @@ export class FolderSync {
   })();
   private loop: Promise<void> | null = null;
   private readonly failures = new Map<string, { at: number; message: string }>();
-  /** Whether this device could write the folder when access was last looked at. */
+  /**
+   * Whether this device could write the folder when access was last looked at. The view uses
+   * this, not the live log: between a grant arriving and accessChanged, a recompute would
+   * otherwise forget the changes kept while read-only before they are recommitted.
+   */
   private selfWrote = true;
+  private readonly viewAuthority: { -readonly [K in keyof Authority]: Authority[K] } = {
+    mayWrite: (deviceId) => this.deps.authority.mayWrite(deviceId),
+    selfWrites: true,
+  };
   /** Read-only folders: paths whose local change the user asked to revert. */
   private readonly reverting = new Set<string>();
   readonly progress: ProgressMeter;
@@ -142,7 +150,7 @@ export class FolderSync {
 
   start(): void {
     this.tree = new LocalTree(this.deps.store.index.listLocal(this.folderId));
-    this.selfWrote = this.deps.authority.selfWrites;
+    this.latchSelfWrites();
     this.recomputeAll();
     if (this.deps.watcher) {
       this.deps.watcher
@@ -248,12 +256,17 @@ export class FolderSync {
   /** Access changed in the space log: who may win, and whether our own changes count. */
   accessChanged(): void {
     const kept = this.deps.authority.selfWrites && !this.selfWrote ? this.view.localChangeList().map(([path]) => this.tree.get(path)) : [];
-    this.selfWrote = this.deps.authority.selfWrites;
+    this.latchSelfWrites();
     this.recomputeAll();
     // Changes kept here while read-only are ours to share now: fresh sequence numbers send them.
     const records = kept.filter((r): r is LocalFileRecord => r !== undefined).map((r) => ({ ...r }));
     if (records.length > 0) this.commit(records);
     this.kick();
+  }
+
+  private latchSelfWrites(): void {
+    this.selfWrote = this.deps.authority.selfWrites;
+    this.viewAuthority.selfWrites = this.selfWrote;
   }
 
   /** Local paths of conflict copies. */
@@ -573,7 +586,7 @@ export class FolderSync {
 
   private recompute(path: string, peers: readonly string[]): void {
     const records = this.deps.store.index.recordsForPath(this.folderId, path, this.deps.selfId);
-    this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.deps.authority);
+    this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.viewAuthority);
   }
 
   private recomputeAll(): void {
@@ -588,7 +601,7 @@ export class FolderSync {
     };
     for (const r of this.tree.values()) add(this.deps.selfId, r);
     for (const peer of peers) for (const r of store.index.listRemote(this.folderId, peer)) add(peer, r);
-    for (const [path, records] of byPath) this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.deps.authority);
+    for (const [path, records] of byPath) this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.viewAuthority);
   }
 
   private ignored(path: string): boolean {
