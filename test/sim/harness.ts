@@ -90,7 +90,7 @@ export class Simulation {
   }
 
   /** Advances simulated time in small steps while real I/O callbacks run, until the condition holds. */
-  until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
     return waitFor(condition, what, timeoutMs, () => this.clock.advance(250));
   }
 
