@@ -139,6 +139,12 @@ export function auditLine(item: AuditItem): string {
       what = `gave ${target} ${typeof item.access === 'string' ? item.access : '?'} access to ${folder}`;
       break;
     }
+    case 'channel.add':
+      what = `created the channel #${item.channelName ?? item.channelId?.slice(0, 12) ?? '?'}`;
+      break;
+    case 'channel.member':
+      what = `${item.in === true ? 'added' : 'took'} ${member} ${item.in === true ? 'to' : 'out of'} #${item.channelName ?? item.channelId?.slice(0, 12) ?? '?'}`;
+      break;
   }
   return `${when}  ${who(item.author, item.authorName)}  ${what}${item.applied ? '' : `  [refused: ${item.reason ?? 'not applied'}]`}`;
 }

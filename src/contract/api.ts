@@ -170,7 +170,9 @@ export type LogEntryType =
   | 'member.rename'
   | 'folder.add'
   | 'folder.remove'
-  | 'folder.grant';
+  | 'folder.grant'
+  | 'channel.add'
+  | 'channel.member';
 
 /**
  * One entry of the space log. Entries are signed by their authors and hash-linked; `applied`
@@ -196,6 +198,10 @@ export interface AuditEntry {
   /** folder.grant: 'members', 'guests' or a member id. */
   to?: string;
   spaceName?: string;
+  channelId?: string;
+  channelName?: string | null;
+  /** channel.member: added (true) or taken out. */
+  in?: boolean;
 }
 
 /** The last change of one path, as this device's index records it. */
@@ -446,6 +452,9 @@ export interface ErrorBody {
  * {folderId, files, bytes, totalFiles, totalBytes} (a few times a second at most);
  * `folder.conflict` {folderId, path, copy}; `folder.pulled` {folderId, path, deleted};
  * `sync.badBlock` {folderId, deviceId, path}; `activity` an ActivityItem (new, or grown with the same id).
+ * Chat: `chat.message` {spaceId, channelId, messageId, kind ('post'|'edit'|'delete'), author} when a
+ * message is stored here (messageId is the post it shows as); `chat.presence` {deviceId, state};
+ * `chat.attachment` {spaceId, attachmentId} once an attachment's bytes are here.
  */
 export type EventType =
   | 'hello'
@@ -462,6 +471,9 @@ export type EventType =
   | 'folder.conflict'
   | 'folder.pulled'
   | 'sync.badBlock'
+  | 'chat.message'
+  | 'chat.presence'
+  | 'chat.attachment'
   | 'activity';
 
 /** One message on the event WebSocket. */

@@ -16,6 +16,14 @@ export interface NodeEvents {
   'folder.conflict': { folderId: string; path: string; copy: string };
   /** A file arrived from a peer and is now on disk (or was deleted). */
   'folder.pulled': { folderId: string; path: string; deleted: boolean };
+  /**
+   * A chat message was stored (written here or received). `messageId` is the post it shows
+   * as: the message itself, or the post an edit or delete is about.
+   */
+  'chat.message': { spaceId: string; channelId: string; messageId: string; kind: 'post' | 'edit' | 'delete'; author: string };
+  'chat.presence': { deviceId: string; state: 'online' | 'away' };
+  /** An attachment's bytes are now on this device. */
+  'chat.attachment': { spaceId: string; attachmentId: string };
   /** A peer sent a block whose hash was wrong. */
   'sync.badBlock': { folderId: string; deviceId: string; path: string };
 }

@@ -3,6 +3,9 @@ import { InviteService, type CreatedInvite } from '../core/invites/invite-servic
 import { PeerManager, type PeerInfo } from '../core/peers/peer-manager.js';
 import { SpaceService } from '../core/spaces/space-service.js';
 import { SyncService } from '../core/sync/sync-service.js';
+import { AttachmentService } from '../core/chat/attachments.js';
+import { ChatService } from '../core/chat/chat-service.js';
+import { SpaceChat } from './space-chat.js';
 import type { AuditItem } from '../core/spaces/audit.js';
 import type { FsPort, WatcherPort } from '../ports/fs.js';
 import { BadRequestError } from '../errors/index.js';
@@ -41,6 +44,8 @@ export interface NodeDeps {
   started?: StartValues;
   /** Chunks and hashes big files while scanning (default: on the main thread). Closed with the node. */
   hasher?: BlockHasher;
+  /** Where files sent with chat messages are kept (one subdirectory per space). */
+  attachmentsDir: string;
 }
 
 export interface SpaceSummary {
@@ -69,6 +74,9 @@ export class AgoraNode {
   readonly peers: PeerManager;
   readonly invites: InviteService;
   readonly sync: SyncService;
+  readonly chatService: ChatService;
+  readonly attachments: AttachmentService;
+  readonly chat: SpaceChat;
   readonly access: SpaceAccess;
   readonly settings: NodeSettings;
   readonly activity: ActivityLog;
@@ -99,7 +107,29 @@ export class AgoraNode {
       versionRetentionMs: deps.versionRetentionMs,
     });
     this.peers.addProtocol(this.sync);
+    this.attachments = new AttachmentService({
+      store,
+      spaces: this.spaces,
+      fs: deps.fs,
+      root: deps.attachmentsDir,
+      logger: logger.child({ component: 'attachments' }),
+      events: this.events,
+      peers: (spaceId) => this.chatService.openChannels(spaceId),
+    });
+    this.chatService = new ChatService({
+      store,
+      spaces: this.spaces,
+      clock,
+      logger: logger.child({ component: 'chat' }),
+      events: this.events,
+      isOnline: (deviceId) => this.peers.isOnline(deviceId),
+      serveAttachment: (spaceId, peer, attachmentId, part) => this.attachments.serve(spaceId, peer, attachmentId, part),
+      onAttachments: (spaceId, refs) => this.attachments.onArrived(spaceId, refs),
+      onPeer: (spaceId) => this.attachments.onPeer(spaceId),
+    });
+    this.peers.addProtocol(this.chatService);
     this.access = new SpaceAccess({ spaces: this.spaces, sync: this.sync, store, selfId: keyPair.publicKey.toString('hex'), selfName });
+    this.chat = new SpaceChat({ spaces: this.spaces, chat: this.chatService, attachments: this.attachments, access: this.access, selfId: keyPair.publicKey.toString('hex') });
     this.settings = new NodeSettings(store.settings, deps.started ?? resolveStart({}, loadSettings(store.settings)));
     this.activity = new ActivityLog({
       events: this.events,
@@ -125,6 +155,7 @@ export class AgoraNode {
       this.events.emit('dht.status', { status });
     });
     this.activity.start();
+    this.chatService.start();
     await this.sync.start();
     await this.deps.network.start(signal);
     this.peers.start(this.invites);
@@ -135,6 +166,7 @@ export class AgoraNode {
     this.closed = true;
     this.activity.stop();
     this.peers.stop();
+    this.chatService.stop();
     await this.sync.stop();
     await this.deps.hasher?.close();
     await this.deps.network.close();

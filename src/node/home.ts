@@ -20,6 +20,8 @@ export function homePaths(home: string) {
     token: join(home, 'api-token'),
     pid: join(home, 'node.pid'),
     log: join(home, 'node.log'),
+    /** Files sent and received with chat messages, per space. */
+    attachments: join(home, 'attachments'),
   };
 }
 

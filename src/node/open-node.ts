@@ -42,6 +42,7 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
       clock: systemClock,
       logger: config.logger,
       defaultSpaceDir: (name) => join(spacesRoot(config.home), safeDirName(name)),
+      attachmentsDir: homePaths(config.home).attachments,
       saveName: (name) => saveName(config.home, identity, name),
       fs: new NodeFs(),
       watcher: config.watch === false ? null : new ParcelWatcher(),

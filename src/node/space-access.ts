@@ -111,7 +111,11 @@ export class SpaceAccess {
     return buildAudit({
       result: spaces.replayResult(space.spaceId),
       viewer: this.deps.selfId,
-      names: { member: (id) => spaces.memberName(space.spaceId, id), folder: (id) => spaces.folderName(space.spaceId, id) },
+      names: {
+        member: (id) => spaces.memberName(space.spaceId, id),
+        folder: (id) => spaces.folderName(space.spaceId, id),
+        channel: (id) => spaces.channelName(space.spaceId, id),
+      },
       files: store.folders.list(space.spaceId).map((f) => ({
         folderId: f.folderId,
         // Each change is checked against its author's key: the audit says which ones prove who made them.

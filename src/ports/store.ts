@@ -61,7 +61,7 @@ export interface SpaceRepo {
   get(spaceId: string): SpaceRecord | undefined;
   /** Ordered by joinedAt, then spaceId. */
   list(): SpaceRecord[];
-  /** Forgets the space together with its log entries and invites; an unknown id is a no-op. */
+  /** Forgets the space together with its log entries, invites and chat; an unknown id is a no-op. */
   delete(spaceId: string): void;
 }
 
@@ -187,6 +187,89 @@ export interface IndexRepo {
   localCounts(folderId: string): IndexCounts;
 }
 
+/** A chat message as signed, with what the store needs to find and order it. */
+export interface StoredChatMessage {
+  /** hex SHA-256 of `bytes`. */
+  id: string;
+  spaceId: string;
+  channelId: string;
+  author: string;
+  lamport: number;
+  /** Author's clock (ms). */
+  time: number;
+  kind: 'post' | 'edit' | 'delete';
+  /** The message an edit or delete is about; null for a post. */
+  target: string | null;
+  /** Attachment ids (hex) a post carries, in order; empty otherwise. */
+  attachments: string[];
+  bytes: Buffer;
+  sig: Buffer;
+  /** The device it came from (this device's own id for what it wrote). */
+  via: string;
+  /** Arrival order in this device's store of the space, from 1; assigned by `add`. */
+  seq: number;
+}
+
+/** What this device holds of one peer's chat store of a space (see ChatRepo.peerState). */
+export interface ChatPeerState {
+  /** The peer's chat log id; another one means the peer's store was reset. */
+  logId: string;
+  /** Highest of the peer's sequence numbers that it has sent us everything up to. */
+  seq: number;
+}
+
+/** An attachment as this device knows it: its block list once fetched, and whether its bytes are here. */
+export interface AttachmentRecord {
+  /** hex SHA-256 of `manifest`. */
+  attachmentId: string;
+  spaceId: string;
+  name: string;
+  size: number;
+  /** The block list (32-byte hash + 4-byte size per block), or null until fetched. */
+  manifest: Buffer | null;
+  /** True once the whole file is on this device's disk, verified. */
+  complete: boolean;
+}
+
+/**
+ * Chat messages per space. Messages are immutable once stored (edits and deletes are
+ * messages of their own), so the repository only adds, never updates a message.
+ */
+export interface ChatRepo {
+  /**
+   * Stores a message and gives it the next sequence number of its space; returns that
+   * number, or null when a message with this id is already stored (nothing changes then).
+   */
+  add(message: Omit<StoredChatMessage, 'seq'>): number | null;
+  get(id: string): StoredChatMessage | undefined;
+  has(id: string): boolean;
+  /** Messages of the space with seq > after, by seq, at most `limit`. */
+  since(spaceId: string, after: number, limit: number): StoredChatMessage[];
+  /** Every message of one channel (posts, edits, deletes), ordered by lamport, then time, then id. */
+  channel(spaceId: string, channelId: string): StoredChatMessage[];
+  /** Ids of every channel of the space with at least one message, in no particular order. */
+  channelIds(spaceId: string): string[];
+  /** Highest lamport clock among the channel's messages (0 if none). */
+  maxLamport(spaceId: string, channelId: string): number;
+  /** Highest seq of the space (0 if none). */
+  sequence(spaceId: string): number;
+  /** Posts of the channel with seq > after whose author is not `exclude`. */
+  countPostsSince(spaceId: string, channelId: string, after: number, exclude: string): number;
+  /** Channels (ids) whose messages carry this attachment, so it is served only to their readers. */
+  attachmentChannels(spaceId: string, attachmentId: string): string[];
+
+  /** This device's chat log id for the space: `fresh` is stored and returned the first time. */
+  logId(spaceId: string, fresh: string): string;
+  peerState(spaceId: string, peer: string): ChatPeerState | undefined;
+  setPeerState(spaceId: string, peer: string, state: ChatPeerState): void;
+  /** The seq up to which this device's user has read a channel (0 if never). */
+  readMark(spaceId: string, channelId: string): number;
+  setReadMark(spaceId: string, channelId: string, seq: number): void;
+
+  putAttachment(record: AttachmentRecord): void;
+  getAttachment(spaceId: string, attachmentId: string): AttachmentRecord | undefined;
+}
+
 export interface Store {
   readonly spaces: SpaceRepo;
   readonly log: LogRepo;
@@ -195,6 +278,7 @@ export interface Store {
   readonly settings: SettingsRepo;
   readonly folders: FolderRepo;
   readonly index: IndexRepo;
+  readonly chat: ChatRepo;
   /**
    * Runs fn atomically: all its writes land or none; a throw rolls back and is rethrown. fn must be
    * synchronous (an async fn is refused). Nested calls act as savepoints.

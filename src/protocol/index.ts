@@ -8,3 +8,6 @@ export * from './name-commitment.js';
 export * from './record-signature.js';
 export * from './fastcdc.js';
 export * from './block-hashing.js';
+export * from './chat-message.js';
+export * from './chat-wire.js';
+export * from './attachment-manifest.js';

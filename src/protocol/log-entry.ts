@@ -52,6 +52,11 @@ export const DEFAULT_FOLDER_ACCESS: FolderAccess = { members: 'write', guests: '
 export const grantTarget = z.union([z.enum(['members', 'guests']), hex32]);
 export type GrantTarget = z.infer<typeof grantTarget>;
 
+/** Who sees a chat channel's history: from when each reader joined it, or all of it. */
+export const channelHistorySchema = z.enum(['join', 'full']);
+export type ChannelHistory = z.infer<typeof channelHistorySchema>;
+export const MAX_CHANNEL_MEMBERS = 256;
+
 export const logBodySchema = z.discriminatedUnion('type', [
   /** The space name is for everyone who holds the log (it is on every invite); the creator's is not. */
   z.object({ type: z.literal('space.create'), name: displayName, creatorName: nameRef }).strict(),
@@ -74,6 +79,21 @@ export const logBodySchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('folder.remove'), folder: hex32 }).strict(),
   /** Access to one folder for a role or one member; replaces the previous grant for the same target. */
   z.object({ type: z.literal('folder.grant'), folder: hex32, to: grantTarget, access: accessSchema }).strict(),
+  /**
+   * A chat channel. `members: null` is open to every member (never guests); a list makes it
+   * private to those named (guests included), and only they learn its name.
+   */
+  z
+    .object({
+      type: z.literal('channel.add'),
+      channel: hex32,
+      name: nameRef,
+      members: z.array(hex32).max(MAX_CHANNEL_MEMBERS).nullable(),
+      history: channelHistorySchema,
+    })
+    .strict(),
+  /** Adds a member to, or takes one out of, a private channel. */
+  z.object({ type: z.literal('channel.member'), channel: hex32, member: hex32, in: z.boolean() }).strict(),
 ]);
 export type LogBody = z.infer<typeof logBodySchema>;
 export type LogBodyType = LogBody['type'];

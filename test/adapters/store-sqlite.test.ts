@@ -126,6 +126,18 @@ describe('sqlite store, file level', () => {
       expect(db.pragma('user_version', { simple: true })).toBe(1);
     });
 
+    it('upgrades a version-4 database to chat (5), keeping what it held', () => {
+      const db = openRaw();
+      migrate(db, file, undefined, migrations.slice(0, 4));
+      db.prepare('INSERT INTO spaces (space_id, name, dir, secret, joined_at) VALUES (?, ?, ?, ?, ?)').run('space-1', 'Space 1', '/s', Buffer.alloc(32, 1), 1);
+      db.close();
+      const s = openStore();
+      expect(s.spaces.get('space-1')?.name).toBe('Space 1');
+      expect(s.chat.sequence('space-1')).toBe(0);
+      expect(s.chat.logId('space-1', 'log-1')).toBe('log-1');
+      expect(openRaw().pragma('user_version', { simple: true })).toBe(5);
+    });
+
     it('rejects a list with a gap', () => {
       expect(() => migrate(openRaw(), file, undefined, [{ version: 2, name: 'b', up: table('b') }])).toThrow(/expected 1/);
     });

@@ -4,6 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.js';
+import { message, registerChatTests } from './store-suite-chat.js';
 import { awkwardBuffers, entry, expectStoreError, invite, peer, space, type StoreFixture } from './store-suite-fixtures.js';
 import { registerLogTests, registerRecordTests, registerSpaceTests } from './store-suite-repos.js';
 import { registerBlockTests, registerIndexValueTests, snapshot } from './store-suite-sync-blocks.js';
@@ -30,6 +31,7 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
     registerIndexTests(() => store);
     registerBlockTests(() => store);
     registerIndexValueTests(() => store);
+    registerChatTests(() => fx);
 
     it('refuses every operation once closed', () => {
       store.close();
@@ -47,6 +49,9 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
         ['index.putLocal', () => store.index.putLocal('folder-1', [own('a', 1)])],
         ['index.putRemote', () => store.index.putRemote('folder-1', 'device-1', 'i', [])],
         ['index.findBlocks', () => store.index.findBlocks('folder-1', [block(1).hash])],
+        ['chat.add', () => store.chat.add(message(1))],
+        ['chat.channel', () => store.chat.channel('space-1', 'general')],
+        ['chat.setReadMark', () => store.chat.setReadMark('space-1', 'general', 1)],
         ['transaction', () => store.transaction(() => 1)],
       ];
       for (const [, op] of ops) expectStoreError(op);

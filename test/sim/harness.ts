@@ -73,6 +73,7 @@ export class Simulation {
       clock: this.clock,
       logger: silent,
       defaultSpaceDir: (space) => `/sim/${name}/${space}`,
+      attachmentsDir: `/sim/${name}-attachments`,
       fs: disk,
       watcher: new MemoryWatcher(disk),
     });
@@ -81,6 +82,13 @@ export class Simulation {
     this.disks.set(node, disk);
     this.persisted.set(node, { name, keyPair, disk, store });
     return node;
+  }
+
+  /** The node's store (as a later process would open it). */
+  storeOf(node: AgoraNode): Store {
+    const parts = this.persisted.get(node);
+    if (!parts) throw new Error('not a node of this simulation');
+    return parts.store;
   }
 
   disk(node: AgoraNode): MemoryFs {
@@ -128,6 +136,7 @@ function processView(store: Store): Store {
     settings: guard(store.settings),
     folders: guard(store.folders),
     index: guard(store.index),
+    chat: guard(store.chat),
     transaction: (fn) => {
       check();
       return store.transaction(fn);

@@ -16,6 +16,7 @@ const WRITES: Record<string, readonly string[]> = {
   settings: ['set'],
   folders: ['put', 'delete'],
   index: ['putLocal', 'putRemote', 'dropRemote'],
+  chat: ['add', 'setPeerState', 'setReadMark', 'putAttachment'],
 };
 
 export interface TappedStore {
@@ -48,6 +49,7 @@ export function tappedStore(): TappedStore {
     invites: wrap('invites', inner.invites),
     peers: wrap('peers', inner.peers),
     settings: wrap('settings', inner.settings),
+    chat: wrap('chat', inner.chat),
     folders: wrap('folders', inner.folders),
     index: wrap('index', inner.index),
     transaction: (fn) => inner.transaction(fn),

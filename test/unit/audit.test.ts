@@ -23,6 +23,7 @@ const names = new Map<string, string>([
 const lookup = (known: Set<string>) => ({
   member: (m: string) => (known.has(m) ? names.get(m)! : null),
   folder: (f: string) => (known.has(f) ? names.get(f)! : null),
+  channel: (c: string) => (known.has(c) ? names.get(c)! : null),
 });
 
 /** A small history: admin adds Bob and two guests, two folders, grants, and one refused entry. */

@@ -12,6 +12,7 @@ import type {
   StoredLogEntry,
 } from '../../ports/store.js';
 import type { NameDisclosure } from '../../protocol/index.js';
+import { createMemoryChat } from './chat.js';
 import { createMemoryIndex } from './index-repo.js';
 import { Journal } from './journal.js';
 
@@ -31,13 +32,14 @@ export function createMemoryStore(): Store {
   const peers = new Map<string, PeerRecord>();
   const settings = new Map<string, string>();
   const { folders, index } = createMemoryIndex(journal);
+  const { chat, deleteSpace: deleteChat } = createMemoryChat(journal);
   let closed = false;
 
   const spaceRepo: SpaceRepo = {
     put: (s) => journal.set(spaces, s.spaceId, copySpace(s)),
     get: (spaceId) => copyMaybe(spaces.get(spaceId), copySpace),
     list: () => [...spaces.values()].sort(by((s) => [s.joinedAt, s.spaceId])).map(copySpace),
-    // Same cascade as the SQLite adapter: the space's log and invites go with it.
+    // Same cascade as the SQLite adapter: the space's log, invites and chat go with it.
     delete: (spaceId) =>
       journal.run(() => {
         for (const id of logOrder.get(spaceId) ?? []) journal.delete(entries, id);
@@ -46,6 +48,7 @@ export function createMemoryStore(): Store {
         for (const invite of [...invites.values()]) {
           if (invite.spaceId === spaceId) journal.delete(invites, invite.inviteId);
         }
+        deleteChat(spaceId);
         journal.delete(spaces, spaceId);
       }),
   };
@@ -123,6 +126,7 @@ export function createMemoryStore(): Store {
     settings: whileOpen(settingsRepo),
     folders: whileOpen(folders),
     index: whileOpen(index),
+    chat: whileOpen(chat),
     transaction: <T>(fn: () => T): T => {
       if (closed) throw new AgoraError('STORE', 'The store is closed.');
       return journal.run(fn);

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import { AgoraError } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
 import type { FolderRepo, SpaceRepo, Store } from '../../ports/store.js';
+import { createChatRepo } from './chat.js';
 import { guard, guarded, toStoreError } from './errors.js';
 import { createFolderRepo } from './folders.js';
 import { createIndexRepo } from './index-repo.js';
@@ -67,10 +68,12 @@ function assemble(db: Database.Database, file: string): Store {
   const spaces = createSpaceRepo(db);
   const log = createLogRepo(db);
   const invites = createInviteRepo(db);
-  // Leaving a space forgets everything stored under it; the log and invites have no owner otherwise.
+  const { deleteSpace: deleteChat, ...chat } = createChatRepo(db);
+  // Leaving a space forgets everything stored under it; the log, invites and chat have no owner otherwise.
   const deleteSpace = db.transaction((spaceId: string) => {
     log.deleteSpace(spaceId);
     invites.deleteSpace(spaceId);
+    deleteChat(spaceId);
     spaces.delete(spaceId);
   });
   // better-sqlite3 nests inner calls as savepoints, so an inner failure caught by the caller
@@ -100,6 +103,7 @@ function assemble(db: Database.Database, file: string): Store {
     settings: guarded(file, createSettingsRepo(db)),
     folders: guarded(file, folderRepo),
     index: guarded(file, index),
+    chat: guarded(file, chat),
     transaction: <T>(fn: () => T): T => guard(file, () => runInTransaction(fn) as T),
     close: () => {
       if (db.open) db.close();

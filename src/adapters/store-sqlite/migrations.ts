@@ -179,6 +179,79 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: 'chat messages, chat sync state, attachments',
+    up(db) {
+      // seq is the arrival order within a space (ChatRepo.add assigns max + 1), which peers page
+      // through; a channel is read in lamport order. Messages are never updated or deleted one by
+      // one (edits and deletes are messages), only with their space. The attachment list is kept
+      // whole in the row (JSON, for reading the message back) and once per id in
+      // chat_message_attachments (to find the channels an attachment may be served to). Small
+      // columns come before bytes and sig, as in the index tables.
+      db.exec(`
+        CREATE TABLE chat_messages (
+          id          TEXT NOT NULL UNIQUE,
+          space_id    TEXT NOT NULL,
+          seq         INTEGER NOT NULL,
+          channel_id  TEXT NOT NULL,
+          author      TEXT NOT NULL,
+          lamport     INTEGER NOT NULL,
+          time        INTEGER NOT NULL,
+          kind        TEXT NOT NULL,
+          target      TEXT,
+          attachments TEXT NOT NULL,
+          via         TEXT NOT NULL,
+          bytes       BLOB NOT NULL,
+          sig         BLOB NOT NULL
+        );
+        CREATE UNIQUE INDEX chat_messages_seq ON chat_messages (space_id, seq);
+        CREATE INDEX chat_messages_order ON chat_messages (space_id, channel_id, lamport, time, id);
+        -- Unread counts: the posts of one channel above a read mark, without walking the channel.
+        CREATE INDEX chat_messages_channel_seq ON chat_messages (space_id, channel_id, seq);
+
+        CREATE TABLE chat_message_attachments (
+          space_id      TEXT NOT NULL,
+          attachment_id TEXT NOT NULL,
+          message_id    TEXT NOT NULL,
+          PRIMARY KEY (space_id, attachment_id, message_id)
+        ) WITHOUT ROWID;
+
+        -- This device's chat log id per space; a new one (after the space was left and joined
+        -- again) tells peers to send everything anew.
+        CREATE TABLE chat_logs (
+          space_id TEXT PRIMARY KEY,
+          log_id   TEXT NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE chat_peers (
+          space_id TEXT NOT NULL,
+          peer     TEXT NOT NULL,
+          log_id   TEXT NOT NULL,
+          seq      INTEGER NOT NULL,
+          PRIMARY KEY (space_id, peer)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE chat_read_marks (
+          space_id   TEXT NOT NULL,
+          channel_id TEXT NOT NULL,
+          seq        INTEGER NOT NULL,
+          PRIMARY KEY (space_id, channel_id)
+        ) WITHOUT ROWID;
+
+        -- manifest: the block list (32-byte hash + big-endian uint32 size per block), NULL until fetched.
+        CREATE TABLE chat_attachments (
+          space_id      TEXT NOT NULL,
+          attachment_id TEXT NOT NULL,
+          name          TEXT NOT NULL,
+          size          INTEGER NOT NULL,
+          complete      INTEGER NOT NULL,
+          manifest      BLOB,
+          PRIMARY KEY (space_id, attachment_id)
+        );
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes; a database above it came from a newer Agora. */

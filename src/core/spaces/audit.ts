@@ -35,6 +35,11 @@ export interface AuditEntryItem {
   to?: GrantTarget;
   /** space.create and space.rename. */
   spaceName?: string;
+  /** channel.add and channel.member. */
+  channelId?: string;
+  channelName?: string | null;
+  /** channel.member: whether the member was added (true) or taken out. */
+  in?: boolean;
 }
 
 /** The last recorded change of one path, as this device's index holds it. */
@@ -58,6 +63,7 @@ export type AuditItem = AuditEntryItem | AuditFileItem;
 export interface AuditNames {
   member(memberId: string): string | null;
   folder(folderId: string): string | null;
+  channel(channelId: string): string | null;
 }
 
 /** What of an index record the audit uses. */
@@ -90,7 +96,12 @@ export function buildAudit(input: AuditInput): AuditItem[] {
   const items: AuditItem[] = [];
   for (const entry of result.order) {
     const item = entryItem(entry, result, names);
-    if (sees.member(item.author) && (item.member === undefined || sees.member(item.member)) && (item.folderId === undefined || sees.folder(item.folderId))) {
+    const visible =
+      sees.member(item.author) &&
+      (item.member === undefined || sees.member(item.member)) &&
+      (item.folderId === undefined || sees.folder(item.folderId)) &&
+      (item.channelId === undefined || sees.channel(item.channelId));
+    if (visible) {
       items.push(item);
     }
   }
@@ -157,6 +168,10 @@ function entryItem(entry: DecodedEntry, result: AuditInput['result'], names: Aud
       const to = body.to === 'members' || body.to === 'guests' ? {} : member(body.to);
       return { ...item, ...folder(body.folder), ...to, to: body.to, access: body.access };
     }
+    case 'channel.add':
+      return { ...item, channelId: body.channel, channelName: names.channel(body.channel) };
+    case 'channel.member':
+      return { ...item, channelId: body.channel, channelName: names.channel(body.channel), ...member(body.member), in: body.in };
   }
 }
 
@@ -165,10 +180,11 @@ function entryItem(entry: DecodedEntry, result: AuditInput['result'], names: Aud
  * name of the space) sees all. Anyone else: itself and the firm's people (their last role, so
  * that grants made by a former admin stay explained), and the folders it may read now.
  */
-function visibility(state: SpaceState, viewer: string): { member(id: string): boolean; folder(id: string): boolean } {
+function visibility(state: SpaceState, viewer: string): { member(id: string): boolean; folder(id: string): boolean; channel(id: string): boolean } {
   const role = state.roleOf(viewer);
-  if (role === 'admin' || role === 'member') return { member: () => true, folder: () => true };
+  if (role === 'admin' || role === 'member') return { member: () => true, folder: () => true, channel: () => true };
   return {
+    channel: (id) => state.mayReadChannel(id, viewer),
     member: (id) => {
       if (id === viewer) return true;
       const m = state.members.get(id);

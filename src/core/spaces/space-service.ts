@@ -3,6 +3,7 @@ import {
   commitName,
   entrySpaceId,
   folderName as folderNameSchema,
+  GENERAL_CHANNEL,
   opensCommitment,
   type DecodedEntry,
   type LogBody,
@@ -120,6 +121,13 @@ export class SpaceService {
   folderName(spaceId: string, folderId: string): string | null {
     const f = this.spaces.get(spaceId)?.result.state.folders.get(folderId);
     return f ? this.nameOf(spaceId, f.nameHash) : null;
+  }
+
+  /** A channel's name: `general`, or the name behind its commitment if this device knows it. */
+  channelName(spaceId: string, channelId: string): string | null {
+    if (channelId === GENERAL_CHANNEL) return GENERAL_CHANNEL;
+    const c = this.spaces.get(spaceId)?.result.state.channels.get(channelId);
+    return c ? this.nameOf(spaceId, c.nameHash) : null;
   }
 
   /** The names among `hashes` that `viewer` may know and this device knows. */

@@ -1,4 +1,4 @@
-import type { Access, DecodedEntry, FolderAccess, LogBody, Role } from '../../protocol/index.js';
+import { directMembers, GENERAL_CHANNEL, type Access, type ChannelHistory, type DecodedEntry, type FolderAccess, type LogBody, type Role } from '../../protocol/index.js';
 
 export interface FolderState {
   folderId: string;
@@ -13,8 +13,22 @@ export interface FolderState {
   grants: Map<string, Access>;
 }
 
+/** A chat channel of the log (`general` and direct channels are implicit). */
+export interface ChannelState {
+  channelId: string;
+  nameHash: string;
+  createdBy: string;
+  history: ChannelHistory;
+  /** null: every member (not guests); else the private channel's members, each with when it was added. */
+  members: Map<string, number> | null;
+  /** Everyone who was ever in the private channel: their messages stay part of its history. */
+  everMembers: Set<string>;
+}
+
 export interface MemberState {
   memberId: string;
+  /** When the member was added (the adding entry's time): where "history from when they joined" starts. */
+  joinedAt: number;
   /** Commitment to the member's display name (see NameRef). */
   nameHash: string;
   role: Role;
@@ -25,7 +39,7 @@ export interface MemberState {
 }
 
 /** What a name commitment of the log names: a member (its display name) or a folder. */
-export type NameSubject = { kind: 'member'; memberId: string } | { kind: 'folder'; folderId: string };
+export type NameSubject = { kind: 'member'; memberId: string } | { kind: 'folder'; folderId: string } | { kind: 'channel'; channelId: string };
 
 /**
  * What a space is at one point of its log: name, members, roles, folders and who may read
@@ -43,6 +57,7 @@ export class SpaceState {
   /** How many members each invite has admitted, for use limits. */
   readonly inviteUses = new Map<string, number>();
   readonly folders = new Map<string, FolderState>();
+  readonly channels = new Map<string, ChannelState>();
   /** Every name commitment that took effect, and what it names. */
   readonly nameSubjects = new Map<string, NameSubject>();
 
@@ -88,7 +103,58 @@ export class SpaceState {
     const role = this.roleOf(viewer);
     if (!subject || role === null) return false;
     if (subject.kind === 'member') return role === 'admin' || role === 'member' || subject.memberId === viewer;
+    if (subject.kind === 'channel') return this.mayReadChannel(subject.channelId, viewer);
     return role === 'admin' || this.accessOf(subject.folderId, viewer) !== 'none';
+  }
+
+  /**
+   * Whether `memberId` may read (and so post in) a chat channel: `general` and open channels
+   * are for admins and members; a private channel for those it names; a direct channel for
+   * its two members, if they may connect at all (never two guests). Keepers read nothing.
+   */
+  mayReadChannel(channelId: string, memberId: string): boolean {
+    const role = this.roleOf(memberId);
+    if (role === null || role === 'keeper') return false;
+    const pair = directMembers(channelId);
+    if (pair) return (pair[0] === memberId || pair[1] === memberId) && this.mayConnect(pair[0], pair[1]);
+    if (channelId === GENERAL_CHANNEL) return role !== 'guest';
+    const channel = this.channels.get(channelId);
+    if (!channel) return false;
+    return channel.members === null ? role !== 'guest' : channel.members.has(memberId);
+  }
+
+  /**
+   * From when `memberId` sees a channel's messages (ms, author's clock), or null if it may not
+   * read it: 0 for full history and direct channels, else when it joined the space or the channel.
+   */
+  historyStart(channelId: string, memberId: string): number | null {
+    if (!this.mayReadChannel(channelId, memberId)) return null;
+    if (directMembers(channelId)) return 0;
+    const channel = this.channels.get(channelId);
+    if (channel?.history === 'full') return 0;
+    const joined = this.members.get(memberId)!.joinedAt;
+    return Math.max(joined, channel?.members?.get(memberId) ?? 0);
+  }
+
+  /**
+   * Whether a message by `author` belongs in a channel's history: the author may read it now,
+   * or could once (a former member's messages stay where they were written).
+   */
+  mayHaveWritten(channelId: string, author: string): boolean {
+    if (this.mayReadChannel(channelId, author)) return true;
+    const member = this.members.get(author);
+    if (!member || member.role === 'keeper') return false;
+    const pair = directMembers(channelId);
+    if (pair) return pair[0] === author || pair[1] === author;
+    if (channelId === GENERAL_CHANNEL) return member.role !== 'guest' || !member.active;
+    const channel = this.channels.get(channelId);
+    if (!channel) return false;
+    return channel.members === null ? member.role !== 'guest' || !member.active : channel.everMembers.has(author);
+  }
+
+  /** Channels of the log that `memberId` may read, oldest first. */
+  readableChannels(memberId: string): ChannelState[] {
+    return [...this.channels.values()].filter((c) => this.mayReadChannel(c.channelId, memberId));
   }
 
   /**
@@ -125,7 +191,7 @@ export class SpaceState {
       case 'space.create':
         this.created = true;
         this.name = body.name;
-        this.members.set(author, { memberId: author, nameHash: body.creatorName.h, role: 'admin', active: true, invite: null });
+        this.members.set(author, { memberId: author, joinedAt: entry.content.time, nameHash: body.creatorName.h, role: 'admin', active: true, invite: null });
         this.nameSubjects.set(body.creatorName.h, { kind: 'member', memberId: author });
         return;
       case 'space.rename':
@@ -134,6 +200,7 @@ export class SpaceState {
       case 'member.add':
         this.members.set(body.member, {
           memberId: body.member,
+          joinedAt: entry.content.time,
           nameHash: body.name.h,
           role: body.role,
           active: true,
@@ -174,6 +241,27 @@ export class SpaceState {
         if (body.to === 'members') folder.access = { ...folder.access, members: body.access };
         else if (body.to === 'guests') folder.access = { ...folder.access, guests: body.access };
         else folder.grants.set(body.to, body.access);
+        return;
+      }
+      case 'channel.add': {
+        const members = body.members === null ? null : new Map([author, ...body.members].map((m) => [m, entry.content.time]));
+        this.channels.set(body.channel, {
+          channelId: body.channel,
+          nameHash: body.name.h,
+          createdBy: author,
+          history: body.history,
+          members,
+          everMembers: new Set(members?.keys() ?? []),
+        });
+        this.nameSubjects.set(body.name.h, { kind: 'channel', channelId: body.channel });
+        return;
+      }
+      case 'channel.member': {
+        const channel = this.channels.get(body.channel)!;
+        if (body.in) {
+          channel.members!.set(body.member, entry.content.time);
+          channel.everMembers.add(body.member);
+        } else channel.members!.delete(body.member);
         return;
       }
     }
@@ -220,6 +308,20 @@ function authorizeBody(state: SpaceState, role: Role, author: string, body: LogB
       const folder = state.folders.get(body.folder);
       if (!folder?.active) return 'no such folder';
       return role === 'admin' || folder.createdBy === author ? null : 'only admins and the folder\'s creator remove it';
+    }
+    case 'channel.add': {
+      if (role !== 'admin') return 'only admins create channels';
+      if (state.channels.has(body.channel) || state.nameSubjects.has(body.name.h)) return 'channel id already used';
+      if (body.members !== null && body.members.some((m) => !state.isActive(m) || state.roleOf(m) === 'keeper')) return 'a channel member is not a member';
+      return null;
+    }
+    case 'channel.member': {
+      if (role !== 'admin') return 'only admins change who is in a channel';
+      const channel = state.channels.get(body.channel);
+      if (!channel) return 'no such channel';
+      if (channel.members === null) return 'every member is in an open channel';
+      if (body.in && (!state.isActive(body.member) || state.roleOf(body.member) === 'keeper')) return 'not a member';
+      return channel.members.has(body.member) === body.in ? 'nothing changes' : null;
     }
   }
 }
