@@ -96,15 +96,22 @@ export class SpaceState {
 
   /**
    * Whether `viewer` may learn the name behind a commitment: a member's name is for admins,
-   * members and that member; a folder's name for those who may read the folder.
+   * members, that member, and those it shares a private channel with; a folder's name for
+   * those who may read the folder; a channel's name for those who may read the channel.
    */
   mayKnowName(hash: string, viewer: string): boolean {
     const subject = this.nameSubjects.get(hash);
     const role = this.roleOf(viewer);
     if (!subject || role === null) return false;
-    if (subject.kind === 'member') return role === 'admin' || role === 'member' || subject.memberId === viewer;
+    if (subject.kind === 'member') return role === 'admin' || role === 'member' || subject.memberId === viewer || this.shareChannel(subject.memberId, viewer);
     if (subject.kind === 'channel') return this.mayReadChannel(subject.channelId, viewer);
     return role === 'admin' || this.accessOf(subject.folderId, viewer) !== 'none';
+  }
+
+  /** Whether two members are both in one private channel (a guest learns the names of those it talks to there). */
+  private shareChannel(a: string, b: string): boolean {
+    for (const c of this.channels.values()) if (c.members?.has(a) && c.members.has(b)) return true;
+    return false;
   }
 
   /**
