@@ -74,6 +74,8 @@ export interface Member {
   role: Role;
   online: boolean;
   self: boolean;
+  /** Chat presence (GET /spaces/{space}/members): online, away (the member said so), or offline (not connected). */
+  presence?: Presence;
 }
 
 /** POST /spaces/{space}/members/{member}/role. */
@@ -441,6 +443,9 @@ export interface ActivityItem {
   role?: Role;
   message?: string;
 }
+
+/** A member's chat presence as others see it. */
+export type Presence = 'online' | 'away' | 'offline';
 
 export interface ErrorBody {
   error: { code: string; message: string };

@@ -262,8 +262,8 @@ export class ChatService implements ChatChannelHandler {
 
   onBatch(ch: ChatChannel, batch: ChatBatch): void {
     if (!this.deps.spaces.has(ch.spaceId)) return;
-    let added = 0;
-    for (const item of batch.items) if (this.ingest(ch.spaceId, item, ch.peerId)) added++;
+    // One transaction per batch: a backlog of thousands arrives in a few hundred commits, not thousands.
+    const added = this.deps.store.transaction(() => batch.items.filter((item) => this.ingest(ch.spaceId, item, ch.peerId)).length);
     const logId = this.peerLogIds.get(ch);
     if (batch.seq > 0 && logId !== undefined) this.deps.store.chat.setPeerState(ch.spaceId, ch.peerId, { logId, seq: batch.seq });
     if (added > 0) this.announce(ch.spaceId);
