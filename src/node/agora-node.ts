@@ -129,7 +129,7 @@ export class AgoraNode {
     });
     this.peers.addProtocol(this.chatService);
     this.access = new SpaceAccess({ spaces: this.spaces, sync: this.sync, store, selfId: keyPair.publicKey.toString('hex'), selfName });
-    this.chat = new SpaceChat({ spaces: this.spaces, chat: this.chatService, attachments: this.attachments, access: this.access, selfId: keyPair.publicKey.toString('hex') });
+    this.chat = new SpaceChat({ spaces: this.spaces, chat: this.chatService, attachments: this.attachments, access: this.access, store, selfId: keyPair.publicKey.toString('hex') });
     this.settings = new NodeSettings(store.settings, deps.started ?? resolveStart({}, loadSettings(store.settings)));
     this.activity = new ActivityLog({
       events: this.events,

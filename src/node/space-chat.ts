@@ -6,6 +6,7 @@ import type { SpaceService } from '../core/spaces/space-service.js';
 import { BadRequestError, NotFoundError } from '../errors/index.js';
 import { directChannelId, directMembers, GENERAL_CHANNEL, type AttachmentRef, type ChannelHistory, type PresenceState } from '../protocol/index.js';
 import type { ReadHandle } from '../ports/fs.js';
+import type { Store } from '../ports/store.js';
 import type { SpaceAccess } from './space-access.js';
 
 /** Which conversation: a channel by name or id, or the direct one with a member (id, prefix or name). */
@@ -57,7 +58,7 @@ export interface ChatMessage {
  */
 export class SpaceChat {
   constructor(
-    private readonly deps: { spaces: SpaceService; chat: ChatService; attachments: AttachmentService; access: SpaceAccess; selfId: string },
+    private readonly deps: { spaces: SpaceService; chat: ChatService; attachments: AttachmentService; access: SpaceAccess; store: Store; selfId: string },
   ) {}
 
   channels(spaceRef: string): ChannelSummary[] {
@@ -133,8 +134,10 @@ export class SpaceChat {
   }
 
   private readableAttachment(spaceId: string, attachmentId: string): AttachmentRef {
-    for (const c of this.deps.chat.list(spaceId)) {
-      for (const v of this.deps.chat.read(spaceId, c.channelId, { markRead: false })) {
+    const state = this.deps.spaces.state(spaceId);
+    const channels = this.deps.store.chat.attachmentChannels(spaceId, attachmentId).filter((c) => state.mayReadChannel(c, this.deps.selfId));
+    for (const channelId of channels) {
+      for (const v of this.deps.chat.read(spaceId, channelId, { markRead: false })) {
         const ref = v.attachments.find((a) => a.id === attachmentId);
         if (ref) return ref;
       }
