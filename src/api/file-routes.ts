@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { DirListing, ResolveConflictRequest, ResolveConflictResponse, UploadResponse } from '../contract/api.js';
-import { AgoraError, ForbiddenError } from '../errors/index.js';
+import { ForbiddenError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { FolderFiles } from './folder-files.js';
+import { limitBytes, uploadLimit } from './upload-limit.js';
 
 const folderParam = { type: 'object', properties: { folder: { type: 'string', minLength: 1, maxLength: 1000 } }, required: ['folder'] } as const;
 const pathQuery = (required: boolean) =>
@@ -21,10 +22,6 @@ const entrySchema = {
 
 type Params = { folder: string };
 
-/** TOO_LARGE (413): more than the upload limit set in the node's settings. */
-function tooLarge(limit: number): AgoraError {
-  return new AgoraError('TOO_LARGE', `The file is larger than the upload limit of ${limit / 1024 / 1024} MB set in the node's settings. Raise the limit in Settings, or copy the file into the folder on that computer.`);
-}
 type PathQuery = { path?: string; overwrite?: boolean };
 
 /** The files of a folder on this device: list a directory, download, upload, resolve conflicts. */
@@ -95,11 +92,10 @@ export function registerFileRoutes(app: FastifyInstance, node: AgoraNode): void 
       async (req, reply): Promise<UploadResponse> => {
         const { record, files } = writable((req.params as Params).folder);
         const query = req.query as PathQuery;
-        // The limit (Settings, "largest upload") is read per request, so a change applies at once.
-        const limit = node.settings.maxUploadBytes();
-        const declared = Number(req.headers['content-length']);
-        if (limit > 0 && Number.isFinite(declared) && declared > limit) throw tooLarge(limit);
-        const written = await files.write(query.path ?? '', req.body as Readable, query.overwrite === true, limit > 0 ? { maxBytes: limit, tooLarge: () => tooLarge(limit) } : undefined);
+        const limit = uploadLimit(node.settings.maxUploadBytes(), req.headers, 'copy the file into the folder on that computer');
+        // The body is read through limitBytes, which drains it rather than destroy it when the file is refused.
+        const body = Readable.from(limitBytes((req.body as Readable | undefined) ?? [], limit));
+        const written = await files.write(query.path ?? '', body, query.overwrite === true);
         reply.code(201);
         return { folderId: record.folderId, ...written };
       },

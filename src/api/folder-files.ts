@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { DirEntry } from '../contract/api.js';
 import { isEngineDirName, isTempName, parseConflictName, TEMP_PREFIX, validateRelativePath } from '../core/sync/names/index.js';
@@ -48,7 +48,7 @@ export class FolderFiles {
    * Streams a body into a temp file beside the target (a name the scanner ignores) and renames
    * it into place, so the watcher sees one whole new file and never half of one.
    */
-  async write(rel: string, body: Readable, overwrite: boolean, limit?: { maxBytes: number; tooLarge: () => Error }): Promise<{ path: string; size: number }> {
+  async write(rel: string, body: Readable, overwrite: boolean): Promise<{ path: string; size: number }> {
     const { abs, path } = await this.inside(rel, true);
     const existing = await lstat(abs).catch(() => null);
     if (existing?.isDirectory()) throw new AgoraError('CONFLICT', `"${path}" is a directory; choose another name.`);
@@ -62,8 +62,7 @@ export class FolderFiles {
     const temp = join(dirname(abs), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-upload`);
     try {
       const out = createWriteStream(temp, { flags: 'wx', mode: 0o644 });
-      if (limit) await pipeline(body, byteLimit(limit.maxBytes, limit.tooLarge), out);
-      else await pipeline(body, out);
+      await pipeline(body, out);
       await rename(temp, abs);
     } catch (err) {
       await rm(temp, { force: true });
@@ -126,15 +125,4 @@ export class FolderFiles {
     }
     return { abs, path };
   }
-}
-
-/** Passes bytes through until `max`, then fails the stream (a body without a length cannot slip past the limit). */
-function byteLimit(max: number, tooLarge: () => Error): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      done(seen > max ? tooLarge() : null, seen > max ? undefined : chunk);
-    },
-  });
 }

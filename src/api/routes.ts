@@ -13,6 +13,7 @@ import type {
 import { BadRequestError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { registerAccessRoutes } from './access-routes.js';
+import { registerChatRoutes } from './chat-routes.js';
 import { registerFolderRoutes } from './folder-routes.js';
 import { memberSchema } from './schemas.js';
 
@@ -102,8 +103,8 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
 
   app.get(
     '/api/v1/spaces/:space/members',
-    { schema: { summary: 'Members of a space', tags: ['spaces'], params: spaceParam, response: { 200: { type: 'array', items: memberSchema } } } },
-    async (req): Promise<Member[]> => node.members((req.params as { space: string }).space),
+    { schema: { summary: 'Members of a space, with their chat presence', tags: ['spaces'], params: spaceParam, response: { 200: { type: 'array', items: memberSchema } } } },
+    async (req): Promise<Member[]> => node.members((req.params as { space: string }).space).map((m) => ({ ...m, presence: node.chat.presenceOf(m.memberId) })),
   );
 
   app.post(
@@ -174,4 +175,5 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
 
   registerFolderRoutes(app, node);
   registerAccessRoutes(app, node);
+  registerChatRoutes(app, node);
 }

@@ -8,5 +8,6 @@ export const memberSchema = {
     role: { type: 'string' },
     online: { type: 'boolean' },
     self: { type: 'boolean' },
+    presence: { type: 'string', enum: ['online', 'away', 'offline'] },
   },
 } as const;

@@ -48,6 +48,8 @@ export async function startApiServer(options: {
   app.setErrorHandler((err, request, reply) => {
     const status = httpStatus(err) === 500 && (err as { statusCode?: number }).statusCode === 400 ? 400 : httpStatus(err);
     if (status >= 500 && status !== 502 && status !== 504) request.log.error({ err }, 'request failed');
+    // A refused upload whose body stream was destroyed takes the socket down after the answer: the client must not reuse it.
+    if (!request.raw.complete && request.raw.destroyed) void reply.header('connection', 'close');
     void reply.code(status).send(errorBody(err));
   });
   app.setNotFoundHandler((request, reply) => {

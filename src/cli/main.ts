@@ -7,6 +7,7 @@ import { AgoraError } from '../errors/index.js';
 import { runForeground, runInit, startDetached, waitForExit } from './daemon-process.js';
 import { parseDuration, parsePositiveInt } from './duration.js';
 import { registerAccessCommands } from './access-commands.js';
+import { registerChatCommands } from './chat-commands.js';
 import { collect, parseGrant } from './access-view.js';
 import { printFolderSummary, registerFolderCommands } from './folder-commands.js';
 import { printSignInLinkWhenReady, registerOpenCommand } from './open-command.js';
@@ -15,7 +16,7 @@ import { EXIT_USAGE, printJson, printLine, printTable, reportError, shortId, Usa
 const program = new Command();
 program
   .name('agora')
-  .description('Agora: a peer-to-peer extranet. Spaces, members, invites and shared folders, PC to PC.')
+  .description('Agora: a peer-to-peer extranet. Spaces, members, invites, shared folders and chat, PC to PC.')
   .option('--home <dir>', 'node home directory (default: $AGORA_HOME or ~/.agora)')
   .showHelpAfterError()
   .exitOverride();
@@ -157,13 +158,13 @@ program
 
 const members = program
   .command('members')
-  .description('the members of a space and who is online; role and remove change them (admins)')
+  .description('the members of a space and who is online (or away); role and remove change them (admins)')
   .requiredOption('--space <space>', 'space id or name')
   .option('--json', 'print JSON')
   .action(async (opts: { space: string; json?: boolean }) => {
     const list = await client().members(opts.space);
     if (opts.json) return printJson(list);
-    printTable(['MEMBER', 'NAME', 'ROLE', 'STATE'], list.map((m) => [shortId(m.memberId), m.name + (m.self ? ' (you)' : ''), m.role, m.online ? 'online' : 'offline']));
+    printTable(['MEMBER', 'NAME', 'ROLE', 'STATE'], list.map((m) => [shortId(m.memberId), m.name + (m.self ? ' (you)' : ''), m.role, m.presence ?? (m.online ? 'online' : 'offline')]));
   });
 
 program
@@ -184,6 +185,7 @@ registerOpenCommand(program, client);
 
 const folder = registerFolderCommands(program, client);
 registerAccessCommands(program, members, folder, client);
+registerChatCommands(program, client);
 
 /**
  * True when the arguments name a command. Commander would take `--version` anywhere for the

@@ -30,7 +30,7 @@ export interface ProgressXhr {
   readonly responseText: string;
 }
 
-/** A PUT of `body` whose progress the browser reports (fetch cannot report upload progress). */
+/** A PUT (or POST) of `body` whose progress the browser reports (fetch cannot report upload progress). */
 export function xhrUpload<T>(
   Xhr: new () => ProgressXhr,
   url: string,
@@ -38,10 +38,11 @@ export function xhrUpload<T>(
   body: Blob,
   onProgress: (sent: number) => void,
   signal?: AbortSignal,
+  method: 'PUT' | 'POST' = 'PUT',
 ): Promise<T> {
   return new Promise((resolve, reject) => {
     const xhr = new Xhr();
-    xhr.open('PUT', url);
+    xhr.open(method, url);
     for (const [k, v] of Object.entries({ ...headers, 'content-type': 'application/octet-stream' })) xhr.setRequestHeader(k, v);
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     const onAbort = () => xhr.abort();

@@ -34,6 +34,9 @@ import type {
 } from '../contract/api.js';
 import { AgoraError } from '../errors/index.js';
 import { parseAnswer, xhrUpload, type ProgressXhr } from './answer.js';
+import { ChatClient } from './chat-client.js';
+
+export { ChatClient, type AttachmentDownload } from './chat-client.js';
 
 /** Re-exported so that callers (the web app) can tell node errors apart without reaching into src/errors. */
 export { AgoraError } from '../errors/index.js';
@@ -59,10 +62,20 @@ export interface HttpClientOptions {
  * passes its own origin as `url` and is authenticated by its session cookie.
  */
 export class HttpApiClient {
+  /** Chat: channels, messages, attachments, presence. */
+  readonly chat: ChatClient;
+
   constructor(
     readonly url: string,
     private readonly options: HttpClientOptions = {},
-  ) {}
+  ) {
+    this.chat = new ChatClient({
+      url: () => this.url,
+      authHeader: () => this.authHeader(),
+      request: (method, path, body, signal, rawType) => this.request(method, path, body, signal, rawType),
+      raw: (path, signal) => this.raw(path, signal),
+    });
+  }
 
   status(signal?: AbortSignal): Promise<StatusResponse> {
     return this.request('GET', '/api/v1/status', undefined, signal);
@@ -255,10 +268,21 @@ export class HttpApiClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal, rawType?: string): Promise<T> {
-    let response: Response;
+    const response = await this.send(method, path, body, signal, rawType);
+    return parseAnswer<T>(response.status, await response.text());
+  }
+
+  /** A GET whose answer is a byte stream: the response when it is 2xx, else the node's error. */
+  private async raw(path: string, signal?: AbortSignal): Promise<Response> {
+    const response = await this.send('GET', path, undefined, signal);
+    if (response.ok) return response;
+    return parseAnswer<never>(response.status, await response.text());
+  }
+
+  private async send(method: string, path: string, body?: unknown, signal?: AbortSignal, rawType?: string): Promise<Response> {
     const type = rawType ?? (body === undefined ? undefined : 'application/json');
     try {
-      response = await fetch(this.url + path, {
+      return await fetch(this.url + path, {
         method,
         headers: { ...this.authHeader(), ...(type ? { 'content-type': type } : {}) },
         body: body === undefined ? null : rawType ? (body as Blob) : JSON.stringify(body),
@@ -270,7 +294,6 @@ export class HttpApiClient {
       if (signal?.aborted) throw new AgoraError('ABORTED', 'Cancelled.');
       throw new AgoraError('NODE_NOT_RUNNING', `The Agora node at ${this.url || 'this address'} does not answer. Is it running? Start it with: agora start --detach`, { cause: err });
     }
-    return parseAnswer<T>(response.status, await response.text());
   }
 }
 

@@ -4,6 +4,8 @@
  */
 export const API_PREFIX = '/api/v1';
 
+export * from './chat.js';
+
 export type Role = 'admin' | 'member' | 'guest' | 'keeper';
 /** What a member may do with a folder: nothing, receive only, or receive and send changes. */
 export type Access = 'none' | 'read' | 'write';

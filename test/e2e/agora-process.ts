@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +33,11 @@ export class AgoraHome {
         resolve({ code, stdout, stderr });
       });
     });
+  }
+
+  /** Starts a command that runs until stopped (`chat tail`); the caller kills it. */
+  spawn(...args: string[]): ChildProcessWithoutNullStreams {
+    return spawn(process.execPath, [bin, '--home', this.home, ...args], { env: { ...process.env, ...this.env } });
   }
 
   /** Runs a command with --json and returns its parsed output; fails with its stderr otherwise. */

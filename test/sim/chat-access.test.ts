@@ -56,6 +56,23 @@ describe('simulation: who reads which chat channel', () => {
     expect(() => g.chat.send('Acme', { channel: 'general' }, 'hello staff')).toThrow(/channel/);
   });
 
+  it('a guest learns the name of a member who writes to it directly, and of no one else', async () => {
+    const { a, others, spaceId } = await setup([['Bob', 'member'], ['Gina', 'guest']]);
+    const [b, g] = others as [AgoraNode, AgoraNode];
+    expect(g.spaces.memberName(spaceId, a.deviceId)).toBeNull();
+    a.chat.send('Acme', { with: g.deviceId }, 'Hello Gina, Alice here');
+    await sim.until(() => g.spaces.memberName(spaceId, a.deviceId) === 'Alice', 'G knows who wrote');
+    expect(g.chat.read('Acme', { with: 'Alice' }).map((m) => [m.authorName, m.text])).toEqual([['Alice', 'Hello Gina, Alice here']]);
+    expect(g.spaces.memberName(spaceId, b.deviceId)).toBeNull();
+  });
+
+  it('a message too long to sign is refused with a clear error, and nothing is stored', async () => {
+    const { a, spaceId } = await setup([]);
+    expect(() => a.chat.send('Acme', { channel: 'general' }, 'x'.repeat(17_000))).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    expect(() => a.chat.send('Acme', { channel: 'general' }, '"'.repeat(16_380))).toThrow(/cannot be sent/);
+    expect(sim.storeOf(a).chat.sequence(spaceId)).toBe(0);
+  });
+
   it('two guests cannot write to each other', async () => {
     const { others } = await setup([['Gina', 'guest'], ['Hank', 'guest']]);
     const [g, h] = others as [AgoraNode, AgoraNode];

@@ -71,3 +71,39 @@ export class Person {
     await this.context.close();
   }
 }
+
+/** The browser's globals used inside page.evaluate (the test code is compiled without the DOM library). */
+interface BrowserGlobals {
+  document: { activeElement: unknown };
+  DataTransfer: new () => { items: { add(file: unknown): void } };
+  File: new (parts: string[], name: string, options: { type: string }) => unknown;
+}
+
+export function focused(_page: Page, locator: ReturnType<Page['locator']>): Promise<boolean> {
+  return locator.evaluate((el) => el === (globalThis as unknown as BrowserGlobals).document.activeElement).catch(() => false);
+}
+
+/** Presses Tab (or Shift+Tab) until `target` has the focus; fails if it is not reachable that way. */
+export async function tabTo(page: Page, target: ReturnType<Page['locator']>, maxPresses = 60, key = 'Tab'): Promise<void> {
+  for (let i = 0; i < maxPresses; i++) {
+    if (await focused(page, target)) return;
+    await page.keyboard.press(key);
+  }
+  throw new Error(`could not reach ${String(target)} with ${key} in ${maxPresses} presses`);
+}
+
+/** What a drag from the file manager delivers: a drop event whose DataTransfer holds a File. */
+export async function dropFile(page: Page, name: string, content: string, zoneTestId = 'drop-zone'): Promise<void> {
+  const data = await page.evaluateHandle(
+    ([fileName, text]) => {
+      const g = globalThis as unknown as BrowserGlobals;
+      const dt = new g.DataTransfer();
+      dt.items.add(new g.File([text], fileName, { type: 'text/plain' }));
+      return dt;
+    },
+    [name, content] as const,
+  );
+  const zone = page.getByTestId(zoneTestId);
+  await zone.dispatchEvent('dragover', { dataTransfer: data });
+  await zone.dispatchEvent('drop', { dataTransfer: data });
+}

@@ -92,6 +92,35 @@ describe('local API for the web app', () => {
     expect(await get.text()).toBe('hello\n');
   });
 
+  test('an upload over the limit is refused (413) and the connection stays usable, with or without a length', async () => {
+    const settings = (body: unknown) => fetch(`${url}/api/v1/settings`, { method: 'PATCH', headers: { ...bearer(), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await settings({ maxUploadMb: 1 })).status).toBe(200);
+    try {
+      const put = (path: string, body: Uint8Array | ReadableStream<Uint8Array>) =>
+        fetch(`${url}/api/v1/folders/${folderId}/file?path=${path}`, {
+          method: 'PUT',
+          headers: { ...bearer(), 'content-type': 'application/octet-stream' },
+          body,
+          ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+        } as RequestInit);
+      expect((await put('big1.bin', new Uint8Array(1_100_000))).status).toBe(413);
+      let sent = 0;
+      const stream = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          if (sent >= 1_200_000) return controller.close();
+          sent += 100_000;
+          controller.enqueue(new Uint8Array(100_000));
+        },
+      });
+      expect((await put('big2.bin', stream)).status).toBe(413);
+      // The next requests reuse the connection: a refused body must have been drained, not cut.
+      expect((await fetch(`${url}/api/v1/status`, { headers: bearer() })).status).toBe(200);
+      expect(existsSync(join(dir, 'big1.bin')) || existsSync(join(dir, 'big2.bin'))).toBe(false);
+    } finally {
+      await settings({ maxUploadMb: 0 });
+    }
+  });
+
   test('paths that leave the folder or name the engine are refused', async () => {
     symlinkSync(tmpdir(), join(dir, 'escape'));
     const put = (path: string) =>

@@ -86,6 +86,16 @@ describe('web app screens', () => {
 
     await p.getByRole('tab', { name: 'Members' }).click();
     await bothSizes(p, 'members', () => p.getByLabel('Erin is online').waitFor());
+    await p.getByRole('tab', { name: 'Chat' }).click();
+    await bothSizes(p, 'chat', () => p.getByRole('navigation', { name: 'Conversations' }).waitFor());
+    await p.getByRole('button', { name: 'New channel' }).click();
+    await bothSizes(p, 'new channel dialog', () => p.getByLabel('Channel name').waitFor());
+    await p.keyboard.press('Escape');
+    await p.getByRole('dialog').waitFor({ state: 'detached' });
+    await p.getByRole('button', { name: 'New message' }).click();
+    await bothSizes(p, 'new direct message dialog', () => p.getByRole('dialog', { name: 'New direct message' }).waitFor());
+    await p.keyboard.press('Escape');
+    await p.getByRole('dialog').waitFor({ state: 'detached' });
     await p.getByRole('tab', { name: 'Conflicts' }).click();
     await bothSizes(p, 'conflicts', () => p.getByRole('button', { name: 'Keep both' }).waitFor({ timeout: 15_000 }));
     await p.getByRole('tab', { name: 'History' }).click();

@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, onTestFailed, test } from 'vitest';
 import { AgoraHome } from '../e2e/agora-process.js';
 import { waitFor } from '../helpers/wait.js';
 import { expectAccessible } from './a11y.js';
-import { launchChromium, Person } from './browser.js';
+import { dropFile, focused, launchChromium, Person, tabTo } from './browser.js';
 
 /**
  * The web app in real Chromium against real nodes: what issue 5 asks a member to be able to
@@ -210,7 +210,9 @@ describe('web app', () => {
 
     // Tabs: Tab reaches the selected one, the arrow keys move between them.
     await tabTo(pd, pd.getByRole('tab', { name: 'Folders' }));
-    await kb.press('ArrowRight');
+    await kb.press('ArrowRight'); // Chat
+    await pd.getByRole('heading', { name: 'general', level: 2 }).waitFor();
+    await kb.press('ArrowRight'); // Members
     await pd.getByLabel('Alice is online').waitFor({ timeout: 15_000 });
 
     await tabTo(pd, pd.getByRole('link', { name: 'Spaces', exact: true }), 60, 'Shift+Tab');
@@ -229,39 +231,3 @@ describe('web app', () => {
     await expect.poll(() => focused(pd, pd.getByRole('button', { name: 'Invite people' }))).toBe(true);
   }, 120_000);
 });
-
-/** The browser's globals used inside page.evaluate (the test code is compiled without the DOM library). */
-interface BrowserGlobals {
-  document: { activeElement: unknown };
-  DataTransfer: new () => { items: { add(file: unknown): void } };
-  File: new (parts: string[], name: string, options: { type: string }) => unknown;
-}
-
-function focused(_page: Page, locator: ReturnType<Page['locator']>): Promise<boolean> {
-  return locator.evaluate((el) => el === (globalThis as unknown as BrowserGlobals).document.activeElement).catch(() => false);
-}
-
-/** Presses Tab (or Shift+Tab) until `target` has the focus; fails if it is not reachable that way. */
-async function tabTo(page: Page, target: ReturnType<Page['locator']>, maxPresses = 60, key = 'Tab'): Promise<void> {
-  for (let i = 0; i < maxPresses; i++) {
-    if (await focused(page, target)) return;
-    await page.keyboard.press(key);
-  }
-  throw new Error(`could not reach ${String(target)} with ${key} in ${maxPresses} presses`);
-}
-
-/** What a drag from the file manager delivers: a drop event whose DataTransfer holds a File. */
-async function dropFile(page: Page, name: string, content: string): Promise<void> {
-  const data = await page.evaluateHandle(
-    ([fileName, text]) => {
-      const g = globalThis as unknown as BrowserGlobals;
-      const dt = new g.DataTransfer();
-      dt.items.add(new g.File([text], fileName, { type: 'text/plain' }));
-      return dt;
-    },
-    [name, content] as const,
-  );
-  const zone = page.getByTestId('drop-zone');
-  await zone.dispatchEvent('dragover', { dataTransfer: data });
-  await zone.dispatchEvent('drop', { dataTransfer: data });
-}

@@ -9,6 +9,8 @@ export type Route =
   | { screen: 'join'; code: string }
   | { screen: 'space'; spaceId: string; tab: string }
   | { screen: 'folder'; spaceId: string; folderId: string; path: string }
+  /** A space's chat; `channel` is a channel id, `@memberId` for a direct conversation, or '' (the list, or general). */
+  | { screen: 'chat'; spaceId: string; channel: string }
   | { screen: 'activity' }
   | { screen: 'settings' };
 
@@ -18,6 +20,7 @@ export function parseRoute(hash: string): Route {
   const parts = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
   const [first, second, third, fourth] = parts;
   if (first === 'space' && second && third === 'folder' && fourth) return { screen: 'folder', spaceId: second, folderId: fourth, path: params.get('path') ?? '' };
+  if (first === 'space' && second && third === 'chat') return { screen: 'chat', spaceId: second, channel: fourth ?? '' };
   if (first === 'space' && second) return { screen: 'space', spaceId: second, tab: third ?? 'folders' };
   if (first === 'join') return { screen: 'join', code: params.get('code') ?? '' };
   if (first === 'activity') return { screen: 'activity' };
@@ -35,6 +38,8 @@ export function href(route: Route): string {
       return `#/space/${encodeURIComponent(route.spaceId)}/${route.tab}`;
     case 'folder':
       return `#/space/${encodeURIComponent(route.spaceId)}/folder/${encodeURIComponent(route.folderId)}${route.path ? `?path=${encodeURIComponent(route.path)}` : ''}`;
+    case 'chat':
+      return `#/space/${encodeURIComponent(route.spaceId)}/chat${route.channel ? `/${encodeURIComponent(route.channel)}` : ''}`;
     case 'activity':
       return '#/activity';
     case 'settings':

@@ -1,6 +1,8 @@
 import { AgoraError, BadRequestError, ForbiddenError, NotFoundError } from '../../errors/index.js';
 import {
+  chatBodySchema,
   decodeChatMessage,
+  directChannelId,
   directMembers,
   displayName,
   encodeChatMessage,
@@ -82,6 +84,7 @@ export class ChatService implements ChatChannelHandler {
   }
 
   start(): void {
+    this.deps.spaces.setDirectContacts((spaceId, a, b) => this.deps.store.chat.maxLamport(spaceId, directChannelId(a, b)) > 0);
     for (const s of this.deps.spaces.list()) this.ownReadable.set(s.spaceId, this.readableNow(s.spaceId, this.selfId));
     this.unsubscribe = this.deps.events.on('space.changed', ({ spaceId }) => this.onSpaceChanged(spaceId));
   }
@@ -219,6 +222,8 @@ export class ChatService implements ChatChannelHandler {
   setPresence(state: PresenceState): void {
     this.presence = state;
     for (const perSpace of this.channels.values()) for (const ch of perSpace.values()) ch.sendPresence(state);
+    // This node's own app pages show it too, not only its peers.
+    this.deps.events.emit('chat.presence', { deviceId: this.selfId, state });
   }
 
   presenceOf(memberId: string): PresenceState | 'offline' {
@@ -323,7 +328,23 @@ export class ChatService implements ChatChannelHandler {
   }
 
   private write(spaceId: string, channelId: string, body: ChatBody): StoredChatMessage {
-    const bytes = encodeChatMessage({
+    const checked = chatBodySchema.safeParse(body);
+    if (!checked.success) throw new BadRequestError(`This message cannot be sent: ${checked.error.issues[0]?.message ?? 'invalid'}.`);
+    let bytes: Buffer;
+    try {
+      bytes = this.encode(spaceId, channelId, checked.data);
+    } catch (err) {
+      throw new BadRequestError(`This message cannot be sent: ${(err as Error).message}. Shorten it, or send the text as a file.`);
+    }
+    const signed = { bytes, sig: this.deps.spaces.sign(bytes) };
+    const decoded = decodeChatMessage(signed);
+    this.store(decoded, this.selfId);
+    this.announce(spaceId);
+    return this.deps.store.chat.get(decoded.id)!;
+  }
+
+  private encode(spaceId: string, channelId: string, body: ChatBody): Buffer {
+    return encodeChatMessage({
       v: 1,
       space: spaceId,
       channel: channelId,
@@ -333,11 +354,6 @@ export class ChatService implements ChatChannelHandler {
       nonce: randomBytes(16).toString('hex'),
       body,
     });
-    const signed = { bytes, sig: this.deps.spaces.sign(bytes) };
-    const decoded = decodeChatMessage(signed);
-    this.store(decoded, this.selfId);
-    this.announce(spaceId);
-    return this.deps.store.chat.get(decoded.id)!;
   }
 
   /** Checks and stores a message from a peer; true if it was new. */
@@ -372,6 +388,7 @@ export class ChatService implements ChatChannelHandler {
   private store(decoded: DecodedChatMessage, via: string): boolean {
     const { content } = decoded;
     const b = content.body;
+    const newContact = directMembers(content.channel) !== null && this.deps.store.chat.maxLamport(content.space, content.channel) === 0;
     const seq = this.deps.store.chat.add({
       id: decoded.id,
       spaceId: content.space,
@@ -387,6 +404,8 @@ export class ChatService implements ChatChannelHandler {
       via,
     });
     if (seq === null) return false;
+    // Two members who now talk directly may learn each other's names: ask for them again.
+    if (newContact) this.deps.events.emit('space.changed', { spaceId: content.space });
     this.deps.events.emit('chat.message', {
       spaceId: content.space,
       channelId: content.channel,

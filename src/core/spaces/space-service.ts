@@ -134,13 +134,30 @@ export class SpaceService {
   namesFor(spaceId: string, viewer: string, hashes: readonly string[]): NameDisclosure[] {
     const space = this.spaces.get(spaceId);
     if (!space) return [];
-    const state = space.result.state;
     const out: NameDisclosure[] = [];
     for (const h of hashes) {
       const known = space.names.get(h);
-      if (known && state.mayKnowName(h, viewer)) out.push(known);
+      if (known && this.mayKnowName(spaceId, h, viewer)) out.push(known);
     }
     return out;
+  }
+
+  /**
+   * Two members who talk directly (chat) may know each other's names, even a guest and a
+   * member: the chat service says who does (the log cannot: direct conversations are not in it).
+   */
+  private talksDirectly: (spaceId: string, a: string, b: string) => boolean = () => false;
+
+  setDirectContacts(fn: (spaceId: string, a: string, b: string) => boolean): void {
+    this.talksDirectly = fn;
+  }
+
+  /** SpaceState.mayKnowName, plus the names of those `viewer` talks with directly. */
+  private mayKnowName(spaceId: string, hash: string, viewer: string): boolean {
+    const state = this.state(spaceId);
+    if (state.mayKnowName(hash, viewer)) return true;
+    const subject = state.nameSubjects.get(hash);
+    return subject?.kind === 'member' && state.isActive(viewer) && this.talksDirectly(spaceId, subject.memberId, viewer);
   }
 
   /** Commitments of the log whose names this device may know but does not know yet. */
@@ -148,7 +165,7 @@ export class SpaceService {
     const space = this.spaces.get(spaceId);
     if (!space) return [];
     const state = space.result.state;
-    return [...state.nameSubjects.keys()].filter((h) => !space.names.has(h) && state.mayKnowName(h, this.selfId));
+    return [...state.nameSubjects.keys()].filter((h) => !space.names.has(h) && this.mayKnowName(spaceId, h, this.selfId));
   }
 
   /**
@@ -162,7 +179,7 @@ export class SpaceService {
     const state = space.result.state;
     const fresh: NameDisclosure[] = [];
     for (const n of list) {
-      if (space.names.has(n.h) || !opensCommitment(n) || !state.mayKnowName(n.h, this.selfId)) continue;
+      if (space.names.has(n.h) || !opensCommitment(n) || !this.mayKnowName(spaceId, n.h, this.selfId)) continue;
       // A folder's name becomes a directory name: it must be one on every system.
       if (state.nameSubjects.get(n.h)?.kind === 'folder' && !folderNameSchema.safeParse(n.name).success) continue;
       fresh.push({ h: n.h, salt: n.salt, name: n.name });

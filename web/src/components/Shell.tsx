@@ -9,6 +9,8 @@ import { FolderBrowser } from '../screens/FolderBrowser.js';
 import { Home } from '../screens/Home.js';
 import { Settings } from '../screens/Settings.js';
 import { SpaceScreen } from '../screens/SpaceScreen.js';
+import { useAutoAway } from '../screens/chat/use-auto-away.js';
+import { useChatNotifications } from '../screens/chat/use-chat-notifications.js';
 
 function Screen({ route }: { route: Route }) {
   switch (route.screen) {
@@ -18,6 +20,8 @@ function Screen({ route }: { route: Route }) {
       return <Home joinCode={route.code} />;
     case 'space':
       return <SpaceScreen spaceId={route.spaceId} tab={route.tab} />;
+    case 'chat':
+      return <SpaceScreen spaceId={route.spaceId} tab="chat" channel={route.channel} />;
     case 'folder':
       return <FolderBrowser spaceId={route.spaceId} folderId={route.folderId} path={route.path} />;
     case 'activity':
@@ -35,9 +39,12 @@ export function Shell() {
   // Off screen is not gone: a closed menu on a phone must not take Tab presses or be read out.
   const phone = useMediaQuery('(max-width: 48em)');
   const hidden = phone === true && !opened;
-  const current = route.screen === 'space' || route.screen === 'folder' ? route.spaceId : null;
+  const current = route.screen === 'space' || route.screen === 'folder' || route.screen === 'chat' ? route.spaceId : null;
 
   useEffect(close, [route, close]);
+  // Wherever one is in the app: away after a while hidden, and notifications of new messages.
+  useAutoAway();
+  useChatNotifications();
 
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 260, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">

@@ -6,12 +6,15 @@ import { ProblemAlert } from '../components/ProblemAlert.js';
 import { ScrollTable } from '../components/ScrollTable.js';
 import { roleLabel } from '../format.js';
 import { aboutSpace, useLive } from '../live.js';
+import { href } from '../route.js';
+import { aboutPeople, presenceOf } from './chat/chat-target.js';
 
 const ROLES = ['admin', 'member', 'guest'] as const;
+const PRESENCE = { online: { label: 'Online', color: 'teal' }, away: { label: 'Away', color: 'orange' }, offline: { label: 'Offline', color: 'gray' } } as const;
 
-/** Who is in the space, who is online; admins change roles and remove people. */
+/** Who is in the space, who is online or away; a direct message to one; admins change roles and remove people. */
 export function Members({ space }: { space: Space }) {
-  const members = useLive((signal) => api.members(space.spaceId, signal), `members-${space.spaceId}`, aboutSpace(space.spaceId));
+  const members = useLive((signal) => api.members(space.spaceId, signal), `members-${space.spaceId}`, (e) => aboutSpace(space.spaceId)(e) || aboutPeople(space.spaceId)(e));
   const [problem, setProblem] = useState<Problem | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
   const admin = space.role === 'admin';
@@ -37,7 +40,7 @@ export function Members({ space }: { space: Space }) {
               <Table.Th>Name</Table.Th>
               <Table.Th>Role</Table.Th>
               <Table.Th>State</Table.Th>
-              {admin && <Table.Th>Actions</Table.Th>}
+              <Table.Th>Actions</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -67,19 +70,24 @@ export function Members({ space }: { space: Space }) {
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Badge color={m.online ? 'teal' : 'gray'} variant="dot" aria-label={`${m.name} is ${m.online ? 'online' : 'offline'}`}>
-                    {m.online ? 'Online' : 'Offline'}
+                  <Badge color={PRESENCE[presenceOf(m)].color} variant="dot" aria-label={`${m.name} is ${presenceOf(m)}`}>
+                    {PRESENCE[presenceOf(m)].label}
                   </Badge>
                 </Table.Td>
-                {admin && (
-                  <Table.Td>
-                    {!m.self && (
-                      <Button size="xs" color="red" variant="subtle" onClick={() => setRemoving(m)} aria-label={`Remove ${m.name}`}>
-                        Remove
+                <Table.Td>
+                  {!m.self && (
+                    <Group gap={4} wrap="nowrap">
+                      <Button size="xs" variant="subtle" component="a" href={href({ screen: 'chat', spaceId: space.spaceId, channel: `@${m.memberId}` })} aria-label={`Message ${m.name}`}>
+                        Message
                       </Button>
-                    )}
-                  </Table.Td>
-                )}
+                      {admin && (
+                        <Button size="xs" color="red" variant="subtle" onClick={() => setRemoving(m)} aria-label={`Remove ${m.name}`}>
+                          Remove
+                        </Button>
+                      )}
+                    </Group>
+                  )}
+                </Table.Td>
               </Table.Tr>
             ))}
           </Table.Tbody>

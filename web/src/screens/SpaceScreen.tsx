@@ -6,16 +6,21 @@ import { ProblemAlert } from '../components/ProblemAlert.js';
 import { roleLabel } from '../format.js';
 import { aboutSpace, useLive } from '../live.js';
 import { navigate } from '../route.js';
+import { Chat } from './chat/Chat.js';
+import { ChatTabLabel } from './chat/ChatTabLabel.js';
 import { Conflicts } from './Conflicts.js';
 import { Folders } from './Folders.js';
 import { History } from './History.js';
 import { InviteDialog } from './InviteDialog.js';
 import { Members } from './Members.js';
 
-const TABS = ['folders', 'members', 'conflicts', 'history'] as const;
+const TABS = ['folders', 'chat', 'members', 'conflicts', 'history'] as const;
 
-export function SpaceScreen({ spaceId, tab }: { spaceId: string; tab: string }) {
+/** A space's tabs; `channel` is the chat's open conversation (see route.ts). */
+export function SpaceScreen({ spaceId, tab, channel = '' }: { spaceId: string; tab: string; channel?: string }) {
   const spaces = useLive((signal) => api.spaces(signal), 'spaces', aboutSpace(spaceId));
+  // Here rather than in the chat: the tab shows the unread count wherever one is in the space.
+  const channels = useLive((signal) => api.chat.channels(spaceId, signal), `chat-channels-${spaceId}`, aboutSpace(spaceId));
   const [inviting, setInviting] = useState(false);
   // A new dialog per opening (fresh form), but the same one while it closes, so focus returns to the button.
   const [inviteRound, setInviteRound] = useState(0);
@@ -52,15 +57,21 @@ export function SpaceScreen({ spaceId, tab }: { spaceId: string; tab: string }) 
           </Button>
         )}
       </Group>
-      <Tabs value={current} onChange={(value) => value && navigate({ screen: 'space', spaceId, tab: value })} keepMounted={false}>
+      <Tabs value={current} onChange={(value) => value && navigate(value === 'chat' ? { screen: 'chat', spaceId, channel: '' } : { screen: 'space', spaceId, tab: value })} keepMounted={false}>
         <Tabs.List mb="md">
           <Tabs.Tab value="folders">Folders</Tabs.Tab>
+          <Tabs.Tab value="chat">
+            <ChatTabLabel channels={channels.data} />
+          </Tabs.Tab>
           <Tabs.Tab value="members">Members</Tabs.Tab>
           <Tabs.Tab value="conflicts">Conflicts</Tabs.Tab>
           <Tabs.Tab value="history">History</Tabs.Tab>
         </Tabs.List>
         <Tabs.Panel value="folders">
           <Folders space={space} />
+        </Tabs.Panel>
+        <Tabs.Panel value="chat">
+          <Chat space={space} channel={channel} channels={channels} />
         </Tabs.Panel>
         <Tabs.Panel value="members">
           <Members space={space} />
