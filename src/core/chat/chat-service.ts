@@ -164,7 +164,8 @@ export class ChatService implements ChatChannelHandler {
     this.requireReader(spaceId, channelId);
     if (text.trim() === '' && (options.attachments ?? []).length === 0) throw new BadRequestError('Write some text or attach a file.');
     const stored = this.write(spaceId, channelId, { type: 'post', text, mentions: options.mentions ?? [], attachments: options.attachments ?? [] });
-    return this.view(spaceId, channelId, stored.id)!;
+    // A post just written has no edits yet: its view needs only itself, not the whole channel.
+    return foldChannel([stored])[0]!;
   }
 
   /** Replaces the text of one of this device's own posts; readers see that it was edited. */
