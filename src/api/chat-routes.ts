@@ -3,7 +3,6 @@ import type { ChannelSummary, ChatMessage, CreateChannelRequest, EditMessageRequ
 import { BadRequestError, NotFoundError } from '../errors/index.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import type { ChatTargetRef } from '../node/space-chat.js';
-import { MAX_CHAT_MESSAGE_BYTES, MAX_CHAT_TEXT_BYTES } from '../protocol/index.js';
 import { registerChatFileRoutes } from './chat-file-routes.js';
 import {
   channelMemberParams,
@@ -28,14 +27,6 @@ function targetOf(channel: string | undefined, member: string | undefined, membe
   if (channel !== undefined) return { channel };
   if (member !== undefined) return { with: member };
   throw new BadRequestError(`Name a channel, or a member (${memberKey}) for a direct conversation.`);
-}
-
-/** The node would refuse an over-long text with an internal error; say what is wrong instead. */
-function checkText(text: string): void {
-  const escaped = Buffer.byteLength(JSON.stringify(text), 'utf8');
-  if (Buffer.byteLength(text, 'utf8') > MAX_CHAT_TEXT_BYTES || escaped > MAX_CHAT_MESSAGE_BYTES / 2) {
-    throw new BadRequestError(`The text is too long: a message holds at most ${MAX_CHAT_TEXT_BYTES / 1024} KiB. Send it in parts, or as an attachment.`);
-  }
 }
 
 /** Chat: channels, messages (read, send, edit, delete). Attachments and presence: chat-file-routes.ts. */
@@ -121,11 +112,7 @@ export function registerChatRoutes(app: FastifyInstance, node: AgoraNode): void 
     async (req, reply): Promise<ChatMessage> => {
       const space = (req.params as SpaceParams).space;
       const body = req.body as SendMessageRequest;
-      checkText(body.text);
-      const target = targetOf(body.channel, body.to, 'to');
-      const attachments = body.attachments ?? [];
-      await checkUploaded(node, space, attachments);
-      const sent = node.chat.send(space, target, body.text, attachments);
+      const sent = node.chat.send(space, targetOf(body.channel, body.to, 'to'), body.text, body.attachments ?? []);
       reply.code(201);
       return sent;
     },
@@ -145,13 +132,8 @@ export function registerChatRoutes(app: FastifyInstance, node: AgoraNode): void 
     async (req): Promise<ChatMessage> => {
       const { space, message } = req.params as MessageParams;
       const channel = (req.query as { channel?: string }).channel;
-      const spaceId = node.spaces.resolve(space).spaceId;
-      // Only conversations this device may read are looked in.
-      const channels = node.chat.channels(spaceId).filter((c) => channel === undefined || c.channelId === channel || c.name === channel);
-      for (const c of channels) {
-        const found = node.chat.get(spaceId, c.channelId, message);
-        if (found) return found;
-      }
+      const found = node.chat.get(space, message, channel);
+      if (found) return found;
       throw new NotFoundError(`No message ${message} that you can read${channel === undefined ? '' : ` in ${channel}`}.`);
     },
   );
@@ -170,7 +152,6 @@ export function registerChatRoutes(app: FastifyInstance, node: AgoraNode): void 
     async (req): Promise<ChatMessage> => {
       const { space, message } = req.params as MessageParams;
       const { text } = req.body as EditMessageRequest;
-      checkText(text);
       return node.chat.edit(space, message, text);
     },
   );
@@ -194,19 +175,3 @@ export function registerChatRoutes(app: FastifyInstance, node: AgoraNode): void 
   registerChatFileRoutes(app, node);
 }
 
-/** Each attachment must be a complete file on this device, of the size the request says. */
-async function checkUploaded(node: AgoraNode, space: string, refs: readonly { id: string; name: string; size: number }[]): Promise<void> {
-  if (refs.length === 0) return;
-  const spaceId = node.spaces.resolve(space).spaceId;
-  for (const ref of refs) {
-    const missing = new BadRequestError(`The attachment "${ref.name}" (${ref.id.slice(0, 12)}) is not on this device: upload it first (POST /api/v1/spaces/${space}/chat/attachments).`);
-    if (!node.attachments.isAvailable(spaceId, ref.id)) throw missing;
-    const { handle } = await node.attachments.open(spaceId, ref);
-    try {
-      const size = (await handle.stat()).size;
-      if (size !== ref.size) throw new BadRequestError(`The attachment "${ref.name}" has ${size} bytes, not ${ref.size}; send what the upload answered.`);
-    } finally {
-      await handle.close();
-    }
-  }
-}

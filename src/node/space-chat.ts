@@ -82,6 +82,7 @@ export class SpaceChat {
   send(spaceRef: string, target: ChatTargetRef, text: string, attachments: readonly AttachmentRef[] = []): ChatMessage {
     const spaceId = this.deps.spaces.resolve(spaceRef).spaceId;
     const channelId = this.channelId(spaceId, target);
+    for (const ref of attachments) this.deps.attachments.requireLocal(spaceId, ref);
     const view = this.deps.chat.post(spaceId, channelId, text, { mentions: this.mentions(spaceId, text), attachments: [...attachments] });
     return this.message(spaceId, view);
   }
@@ -105,9 +106,14 @@ export class SpaceChat {
     return this.message(spaceId, this.deps.chat.remove(spaceId, id));
   }
 
-  /** One message as it reads now (for events: the post an edit or delete is about). */
-  get(spaceId: string, channelId: string, messageId: string): ChatMessage | undefined {
-    const view = this.deps.chat.view(spaceId, channelId, messageId);
+  /** One post as it reads now, by id, if this device may read its conversation (optionally: only in `channelRef`). */
+  get(spaceRef: string, messageId: string, channelRef?: string): ChatMessage | undefined {
+    const spaceId = this.deps.spaces.resolve(spaceRef).spaceId;
+    const stored = this.deps.store.chat.get(messageId);
+    if (!stored || stored.spaceId !== spaceId || stored.kind !== 'post') return undefined;
+    if (!this.deps.spaces.state(spaceId).mayReadChannel(stored.channelId, this.deps.selfId)) return undefined;
+    if (channelRef !== undefined && stored.channelId !== channelRef && this.channelName(spaceId, stored.channelId) !== channelRef) return undefined;
+    const view = this.deps.chat.view(spaceId, stored.channelId, stored.id);
     return view && this.message(spaceId, view);
   }
 

@@ -1,4 +1,4 @@
-import { AgoraError, NotFoundError, throwIfAborted } from '../../errors/index.js';
+import { AgoraError, BadRequestError, NotFoundError, throwIfAborted } from '../../errors/index.js';
 import {
   attachmentIdOf,
   BlockAccumulator,
@@ -86,6 +86,15 @@ export class AttachmentService {
   /** Whether the file is here, whole. */
   isAvailable(spaceId: string, attachmentId: string): boolean {
     return this.deps.store.chat.getAttachment(spaceId, attachmentId)?.complete === true;
+  }
+
+  /** Refuses to send an attachment that is not whole on this device, or not of the size the sender claims. */
+  requireLocal(spaceId: string, ref: AttachmentRef): void {
+    const record = this.deps.store.chat.getAttachment(spaceId, ref.id);
+    if (!record?.complete) {
+      throw new BadRequestError(`The attachment "${ref.name}" (${ref.id.slice(0, 12)}) is not on this device: upload it first (POST /api/v1/spaces/{space}/chat/attachments).`);
+    }
+    if (record.size !== ref.size) throw new BadRequestError(`The attachment "${ref.name}" has ${record.size} bytes, not ${ref.size}; send what the upload answered.`);
   }
 
   /** Opens a complete attachment for reading (fetching it first if needed and `fetch` is set). */

@@ -60,8 +60,6 @@ export interface ChannelInfo {
   lastMessageAt: number | null;
 }
 
-export type ChatTarget = { channelId: string };
-
 /**
  * Messages of every space this device is in: writing (signed posts, edits, deletes), reading
  * (folded views in causal order), and keeping every peer that may read a channel in step
@@ -105,7 +103,7 @@ export class ChatService implements ChatChannelHandler {
       throw new BadRequestError(`"${name}" cannot be a channel name: use letters, digits, - or _, without spaces or #.`);
     }
     const lower = name.toLowerCase();
-    if (lower === GENERAL_CHANNEL || this.logChannels(spaceId).some((c) => this.deps.spaces.channelName(spaceId, c.channelId)?.toLowerCase() === lower)) {
+    if (lower === GENERAL_CHANNEL || [...this.deps.spaces.state(spaceId).channels.values()].some((c) => this.deps.spaces.channelName(spaceId, c.channelId)?.toLowerCase() === lower)) {
       throw new AgoraError('CONFLICT', `The space already has a channel called "${name}". Pick another name.`);
     }
     const state = this.deps.spaces.state(spaceId);
@@ -458,9 +456,6 @@ export class ChatService implements ChatChannelHandler {
     return new Set([GENERAL_CHANNEL, ...state.channels.keys()].filter((id) => state.mayReadChannel(id, memberId)));
   }
 
-  private logChannels(spaceId: string) {
-    return [...this.deps.spaces.state(spaceId).channels.values()];
-  }
 
   /**
    * The log changed: a peer that may now read more gets that history from us, and we ask

@@ -67,8 +67,3 @@ export function foldChannel(messages: readonly StoredChatMessage[]): ChatMessage
   }
   return order;
 }
-
-/** Channel order: lamport clock, then the author's time, then id (the same on every node). */
-export function channelOrder(a: Pick<StoredChatMessage, 'lamport' | 'time' | 'id'>, b: Pick<StoredChatMessage, 'lamport' | 'time' | 'id'>): number {
-  return a.lamport - b.lamport || a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-}
