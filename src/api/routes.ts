@@ -6,6 +6,7 @@ import type {
   InviteResponse,
   JoinRequest,
   Member,
+  DoctorReport,
   Peer,
   Space,
   StatusResponse,
@@ -117,7 +118,7 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
         body: {
           type: 'object',
           properties: {
-            role: { type: 'string', enum: ['admin', 'member', 'guest'] },
+            role: { type: 'string', enum: ['admin', 'member', 'guest', 'keeper'] },
             expiresIn: { type: 'integer', minimum: 1 },
             uses: { type: 'integer', minimum: 1 },
             grants: {
@@ -172,6 +173,12 @@ export function registerRoutes(app: FastifyInstance, node: AgoraNode, apiUrl: ()
   app.get('/api/v1/peers', { schema: { summary: 'Devices this node shares a space with', tags: ['peers'], response: { 200: { type: 'array', items: peerSchema } } } }, async (): Promise<Peer[]> =>
     node.peerList() as Peer[],
   );
+
+  app.get('/api/v1/doctor', { schema: { summary: 'What this node sees of its network (NAT, DHT, keepers) and advice', tags: ['peers'] } }, async (req): Promise<DoctorReport> => {
+    const abort = new AbortController();
+    req.raw.on('close', () => abort.abort());
+    return node.doctor(abort.signal);
+  });
 
   registerFolderRoutes(app, node);
   registerAccessRoutes(app, node);

@@ -145,6 +145,9 @@ export function auditLine(item: AuditItem): string {
     case 'channel.member':
       what = `${item.in === true ? 'added' : 'took'} ${member} ${item.in === true ? 'to' : 'out of'} #${item.channelName ?? item.channelId?.slice(0, 12) ?? '?'}`;
       break;
+    case 'keeper.endpoint':
+      what = `keeper reachable at ${item.addresses?.join(', ') ?? '?'}`;
+      break;
   }
   return `${when}  ${who(item.author, item.authorName)}  ${what}${item.applied ? '' : `  [refused: ${item.reason ?? 'not applied'}]`}`;
 }

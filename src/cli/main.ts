@@ -77,6 +77,39 @@ program
   });
 
 program
+  .command('keeper')
+  .description('run an always-on keeper: a DHT bootstrap node and a blind relay for the spaces it joins (join them with an invite of role keeper)')
+  .option('--detach', 'run in the background and return once it is ready')
+  .option('--listen <host:port>', 'TCP address members connect to', '0.0.0.0:0')
+  .option('--dht-port <port>', 'UDP port of its DHT node (members bootstrap from it)', '49737')
+  .option('--public-host <host>', 'the name or address members reach this machine at (default: its own addresses)')
+  .option('--api <host:port>', 'local API address (port 0 = any free port)', '127.0.0.1:7420')
+  .option('--bootstrap <host:port,...>', 'other DHT nodes to join (default: the public ones)')
+  .option('--no-mdns', 'do not announce or look for nodes on the LAN')
+  .option('--json', 'print JSON (with --detach)')
+  .action(async (opts: { detach?: boolean; listen: string; dhtPort: string; publicHost?: string; api: string; bootstrap?: string; mdns: boolean; json?: boolean }, command: Command) => {
+    const given = (name: string) => command.getOptionValueSource(name) === 'cli';
+    const port = Number(opts.dhtPort);
+    if (!/^\d{1,5}$/.test(opts.dhtPort) || port < 1 || port > 65535) throw new UsageError(`--dht-port must be a port from 1 to 65535 (got "${opts.dhtPort}").`);
+    if (opts.publicHost !== undefined && !/^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])$/.test(opts.publicHost)) {
+      throw new UsageError(`--public-host must be a host name or an IP address, without a port (got "${opts.publicHost}").`);
+    }
+    const flags = ['--keeper', '--dht-port', String(port)];
+    if (opts.publicHost) flags.push('--public-host', opts.publicHost);
+    if (given('listen')) flags.push('--listen', opts.listen);
+    if (given('api')) flags.push('--api', opts.api);
+    if (opts.bootstrap) flags.push('--bootstrap', opts.bootstrap);
+    if (!opts.mdns) flags.push('--no-mdns');
+    if (!opts.detach) {
+      process.exitCode = await runForeground(home(), flags);
+      return;
+    }
+    const status = await startDetached(home(), flags);
+    if (opts.json) printJson(status);
+    else printLine(`Agora keeper "${status.name}" is running in the background.\n  DHT node: UDP ${port}\n  Join a space with: agora join CODE (an invite of role keeper)\n  Stop it with: agora stop`);
+  });
+
+program
   .command('stop')
   .description('stop the running node of this home')
   .action(async () => {
@@ -127,7 +160,7 @@ program
   .command('invite')
   .description('create an invite code for a space (admins)')
   .requiredOption('--space <space>', 'space id or name')
-  .addOption(new Option('--role <role>', 'role of whoever joins').choices(['admin', 'member', 'guest']).default('member'))
+  .addOption(new Option('--role <role>', 'role of whoever joins').choices(['admin', 'member', 'guest', 'keeper']).default('member'))
   .option('--expires <duration>', 'how long it stays valid (e.g. 7d, 12h, 30m)', '7d')
   .option('--uses <n>', 'how many devices may join with it', '1')
   .option('--grant <folder=access>', 'folder access the new member gets (none, read or write); repeat for several folders', collect, [])
@@ -179,6 +212,29 @@ program
       ['DEVICE', 'NAME', 'STATE', 'TRANSPORT', 'ADDRESS', 'RTT'],
       list.map((p) => [shortId(p.deviceId), p.name, p.connected ? 'connected' : 'offline', p.transport ? `${p.transport}${p.direct ? '' : ' (relayed)'}` : '-', p.address ?? '-', p.rttMs === null ? '-' : `${p.rttMs} ms`]),
     );
+  });
+
+program
+  .command('doctor')
+  .description('what this node sees of its network: NAT type, public address, DHT, keepers, and advice')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }) => {
+    const r = await client().doctor();
+    if (opts.json) return printJson(r);
+    const natWords = { open: 'none (reachable directly)', cone: 'cone (keeps ports: hole punching works)', symmetric: 'symmetric (new port per destination)', unknown: 'unknown' } as const;
+    printLine(`DHT          ${r.dht}${r.dht === 'disabled' ? '' : ` (${r.dhtNodes} node${r.dhtNodes === 1 ? '' : 's'} known)`}`);
+    printLine(`NAT          ${natWords[r.nat]}`);
+    printLine(`Public addr  ${r.publicAddress ?? '-'}`);
+    printLine(`Listening    ${r.listen.join(', ') || '-'}`);
+    printLine(`LAN (mDNS)   ${r.mdns ? 'on' : 'off'}`);
+    if (r.keeper) printLine(`Keeper       this node: DHT ${r.keeper.dht.join(', ')}, TCP ${r.keeper.tcp.join(', ')}, relay ${shortId(r.keeper.relay)}`);
+    if (r.keepers.length === 0) printLine('Keepers      none in your spaces');
+    for (const k of r.keepers) {
+      printLine(`Keeper       ${k.name || shortId(k.deviceId)} at ${k.address}: ${k.reachable ? `answers${k.rttMs === null ? '' : ` (${k.rttMs} ms)`}` : 'no answer'}${k.connected ? ', connected' : ''}`);
+    }
+    printLine(`Peers        ${r.peers.connected} connected (${r.peers.direct} direct, ${r.peers.relayed} relayed)`);
+    printLine('');
+    for (const line of r.advice) printLine(`- ${line}`);
   });
 
 registerOpenCommand(program, client);

@@ -17,6 +17,7 @@ import type {
   LoginLinkResponse,
   Member,
   MemberAccess,
+  DoctorReport,
   Peer,
   RemovedMember,
   ResolveConflictRequest,
@@ -151,6 +152,10 @@ export class HttpApiClient {
   /** The space's signed history, then the last change of each file (see AuditItem). */
   audit(space: string, signal?: AbortSignal): Promise<AuditItem[]> {
     return this.request('GET', `/api/v1/spaces/${encodeURIComponent(space)}/audit`, undefined, signal);
+  }
+
+  doctor(signal?: AbortSignal): Promise<DoctorReport> {
+    return this.request('GET', '/api/v1/doctor', undefined, signal);
   }
 
   peers(signal?: AbortSignal): Promise<Peer[]> {

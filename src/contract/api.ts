@@ -35,7 +35,7 @@ export interface CreateSpaceRequest {
 }
 
 export interface InviteRequest {
-  role?: 'admin' | 'member' | 'guest';
+  role?: 'admin' | 'member' | 'guest' | 'keeper';
   /** Lifetime in seconds. */
   expiresIn?: number;
   uses?: number;
@@ -99,6 +99,29 @@ export interface Peer {
   transport: 'tcp' | 'udx' | 'relay' | 'memory' | null;
   address: string | null;
   rttMs: number | null;
+}
+
+/** `agora doctor`: what this node sees of its network, and what to do about it. */
+export interface DoctorReport {
+  deviceId: string;
+  /** Addresses of the TCP fast path. */
+  listen: string[];
+  dht: DhtStatus;
+  /** DHT nodes in the routing table; 0 means no DHT node answers. */
+  dhtNodes: number;
+  dhtReachable: boolean;
+  /** 'open' | 'cone' (hole punching works) | 'symmetric' (needs a relay when the other side is symmetric too) | 'unknown'. */
+  nat: 'open' | 'cone' | 'symmetric' | 'unknown';
+  /** This node's address as DHT nodes see it, or null. */
+  publicAddress: string | null;
+  keepers: { deviceId: string; name: string; address: string; reachable: boolean; connected: boolean; rttMs: number | null }[];
+  /** null when no space has a keeper. */
+  keeperReachable: boolean | null;
+  mdns: boolean;
+  /** This node runs as a keeper (DHT node + relay for its spaces). */
+  keeper: { dht: string[]; tcp: string[]; relay: string } | null;
+  peers: { connected: number; direct: number; relayed: number };
+  advice: string[];
 }
 
 /** What this device does with a folder: the live sync state, or the choice not to sync it. */
@@ -176,7 +199,8 @@ export type LogEntryType =
   | 'folder.remove'
   | 'folder.grant'
   | 'channel.add'
-  | 'channel.member';
+  | 'channel.member'
+  | 'keeper.endpoint';
 
 /**
  * One entry of the space log. Entries are signed by their authors and hash-linked; `applied`
@@ -205,7 +229,8 @@ export interface AuditEntry {
   channelId?: string;
   channelName?: string | null;
   /** channel.member: added (true) or taken out. */
-  in?: boolean;
+  in?: boolean;  /** keeper.endpoint: where the keeper says it can be reached (TCP, then DHT). */
+  addresses?: string[];
 }
 
 /** The last change of one path, as this device's index records it. */

@@ -29,6 +29,9 @@ const { values, positionals } = parseArgs({
     bootstrap: { type: 'string' },
     'no-dht': { type: 'boolean' },
     'no-mdns': { type: 'boolean' },
+    keeper: { type: 'boolean' },
+    'dht-port': { type: 'string' },
+    'public-host': { type: 'string' },
   },
 });
 
@@ -101,6 +104,9 @@ async function run(): Promise<void> {
       logger,
       // Fault injection for the end-to-end tests only (a peer that serves corrupt blocks).
       corruptServedBlocks: process.env.AGORA_TEST_CORRUPT_BLOCKS === '1',
+      ...(values.keeper
+        ? { keeper: { dhtPort: Number(values['dht-port'] ?? 49737), ...(values['public-host'] ? { publicHost: values['public-host'] } : {}) } }
+        : {}),
     });
     if (process.env.AGORA_TEST_CORRUPT_BLOCKS === '1') {
       logger.warn('AGORA_TEST_CORRUPT_BLOCKS=1: this node serves corrupt blocks on purpose (tests only); peers will refuse them');

@@ -15,6 +15,7 @@ import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
 import type { FolderRecord, SpaceRecord, Store } from '../ports/store.js';
 import { ActivityLog } from './activity-log.js';
+import { doctorReport, type DoctorReport } from './doctor.js';
 import type { BlockHasher } from '../ports/hasher.js';
 import type { Identity } from './home.js';
 import { loadSettings, NodeSettings, resolveStart, type StartValues } from './node-settings.js';
@@ -290,6 +291,19 @@ export class AgoraNode {
 
   peerList(): PeerInfo[] {
     return this.peers.peers();
+  }
+
+  async doctor(signal?: AbortSignal): Promise<DoctorReport> {
+    const { network } = this.deps;
+    const peers = this.peers.peers();
+    return doctorReport({
+      deviceId: this.deviceId,
+      listen: network.addresses(),
+      diagnosis: await network.diagnose(signal),
+      keeperOffer: network.keeperOffer(),
+      peers,
+      keeperName: (id) => peers.find((p) => p.deviceId === id)?.name ?? '',
+    });
   }
 
   private summary(record: SpaceRecord): SpaceSummary {

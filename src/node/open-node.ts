@@ -25,6 +25,8 @@ export interface NodeConfig {
   watch?: boolean;
   /** Test-only fault injection: this node serves blocks with a flipped byte. */
   corruptServedBlocks?: boolean;
+  /** Run as a keeper (agora keeper): DHT node on a fixed UDP port, blind relay. */
+  keeper?: { dhtPort: number; publicHost?: string };
 }
 
 /** Builds a real node: SQLite in the home, the swarm network, the system clock. */
@@ -63,11 +65,12 @@ export async function openNode(config: NodeConfig, signal?: AbortSignal): Promis
 
 async function startNetwork(started: StartValues, config: NodeConfig, keyPair: { publicKey: Buffer; secretKey: Buffer }, store: Store, signal?: AbortSignal) {
   const { values } = started;
-  // null disables the DHT; an empty list means the public bootstrap nodes.
-  const bootstrap = !values.dht ? null : values.bootstrap.length > 0 ? values.bootstrap : PUBLIC_BOOTSTRAP;
+  // null disables the DHT; an empty list means the public bootstrap nodes. A keeper is a DHT node: always on.
+  const { keeper } = config;
+  const bootstrap = !values.dht && !keeper ? null : values.bootstrap.length > 0 ? values.bootstrap : PUBLIC_BOOTSTRAP;
   const listen = parseHostPort(values.listen, 'The listen address');
   const make = (port: number) =>
-    new SwarmNetwork({ keyPair, listen: { host: listen.host, port }, bootstrap, mdns: values.mdns, logger: config.logger });
+    new SwarmNetwork({ keyPair, listen: { host: listen.host, port }, bootstrap, mdns: values.mdns, logger: config.logger, ...(keeper ? { keeper } : {}) });
   const lastPort = store.settings.get<number>(LAST_PORT_KEY);
   let network: SwarmNetwork | null = null;
   if (listen.port === 0 && lastPort) {
@@ -85,6 +88,9 @@ async function startNetwork(started: StartValues, config: NodeConfig, keyPair: {
       await network.start(signal);
     } catch (err) {
       await network.close();
+      if (keeper && /EADDRINUSE|bind/i.test((err as Error).message)) {
+        throw new AgoraError('CONFLICT', `Cannot open the keeper's DHT node on UDP port ${keeper.dhtPort} (${(err as Error).message}). Choose another with --dht-port PORT.`, { cause: err });
+      }
       throw new AgoraError('CONFLICT', `Cannot listen on ${values.listen} (${(err as Error).message}). Choose another --listen address, or another listen address in the web app's settings.`, { cause: err });
     }
   }

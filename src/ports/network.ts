@@ -46,6 +46,45 @@ export type DhtStatus = 'online' | 'offline' | 'disabled';
  */
 export type Firewall = (remoteId: string) => boolean;
 
+/** A keeper as members know it from a space log (or an invite). */
+export interface KeeperContact {
+  deviceId: string;
+  /** Its DHT node(s), "host:port": a bootstrap for this node. */
+  dht: readonly string[];
+  /** Public key (hex) of its blind relay. */
+  relay: string;
+}
+
+/** What this node offers when it runs as a keeper: what it announces in the space log. */
+export interface KeeperOffer {
+  dht: string[];
+  tcp: string[];
+  relay: string;
+}
+
+/**
+ * How this node's network looks from inside (agora doctor). `nat`: 'open' = reachable
+ * unsolicited; 'cone' = behind a NAT that keeps one public port per socket (hole punching
+ * works); 'symmetric' = a new port per destination (punching fails when the other side is
+ * symmetric too: a keeper's relay is needed); 'unknown' = the DHT could not tell.
+ */
+export interface NetworkDiagnosis {
+  dht: DhtStatus;
+  dhtNodes: number;
+  nat: 'open' | 'cone' | 'symmetric' | 'unknown';
+  /** Our address as DHT nodes see it ("host:port"; port 0 when it changes per destination). */
+  publicAddress: string | null;
+  /** Each known keeper's DHT node: whether it answers a ping, and how fast. */
+  keepers: { deviceId: string; address: string; reachable: boolean; rttMs: number | null }[];
+  mdns: boolean;
+  relayServing: boolean;
+}
+
+export interface DialOptions {
+  /** false: direct addresses only, no DHT (upgrading a punched or relayed connection to TCP). */
+  dht?: boolean;
+}
+
 export interface NetworkPort {
   /** Opens listeners and the DHT. Resolves once listening; never waits for the DHT to be reachable. */
   start(signal?: AbortSignal): Promise<void>;
@@ -65,11 +104,19 @@ export interface NetworkPort {
    * the DHT by public key. Rejects with a typed error if nothing reached it; the remote key
    * is always verified, so an address that answers with another key is a failure.
    */
-  dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal): Promise<PeerConnection>;
+  dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal, options?: DialOptions): Promise<PeerConnection>;
   /**
    * Announce on and look up a 32-byte discovery topic (no-op without a DHT). Peers found
    * there, if the firewall admits them, arrive through onConnection.
    */
   joinTopic(topic: Buffer): void;
   leaveTopic(topic: Buffer): void;
+  /**
+   * The keepers this node may use (replaces the previous list): their DHT nodes become
+   * bootstrap nodes, their relays carry connections that no hole punch can make.
+   */
+  useKeepers(keepers: readonly KeeperContact[]): void;
+  /** Non-null when this node runs as a keeper (DHT node for others, relay). */
+  keeperOffer(): KeeperOffer | null;
+  diagnose(signal?: AbortSignal): Promise<NetworkDiagnosis>;
 }

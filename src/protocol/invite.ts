@@ -8,7 +8,9 @@ import type { Role } from './log-entry.js';
  * a secret that is never signed into the space log: whoever holds the code may join, whoever
  * only saw the invite id in the log may not.
  */
-export const INVITE_VERSION = 1;
+export const INVITE_VERSION = 2;
+/** Invites of version 1 (no keepers) are still read. */
+const OLDEST_INVITE_VERSION = 1;
 export const INVITE_CODE_PREFIX = 'agora1';
 export const INVITE_LINK_PREFIX = 'agora://join/';
 
@@ -25,6 +27,16 @@ export interface InviteOffer {
   addresses: string[];
   /** SHA-256 of the secret; lets the inviter check it without keeping the secret readable in the code's signed part. */
   secretHash: Buffer;
+  /** The space's keepers: a joiner behind a router uses them as DHT bootstrap and relay. */
+  keepers: InviteKeeper[];
+}
+
+/** A keeper as an invite carries it (see the keeper.endpoint log entry). */
+export interface InviteKeeper {
+  id: string;
+  dht: string[];
+  tcp: string[];
+  relay: string;
 }
 
 export interface Invite {
@@ -49,7 +61,16 @@ const roleEncoder: Encoder<Role> = {
 
 const name = boundedString(400);
 
-const offerFields = struct<InviteOffer>({
+const address = boundedString(100);
+const keeperFields = struct<InviteKeeper>({
+  id: hexFixed(32),
+  dht: boundedArray(address, 8),
+  tcp: boundedArray(address, 8),
+  relay: hexFixed(32),
+});
+
+type OfferV1 = Omit<InviteOffer, 'keepers'>;
+const offerV1Fields = struct<OfferV1>({
   spaceId: hexFixed(32),
   spaceName: name,
   inviteId: hexFixed(16),
@@ -61,21 +82,27 @@ const offerFields = struct<InviteOffer>({
   addresses: boundedArray(boundedString(100), 16),
   secretHash: fixedBuffer(32),
 });
+const keeperList = boundedArray(keeperFields, 4);
 
 /** The offer, preceded by a version number so that a newer Agora's invite is refused clearly. */
 const offerEncoder: Encoder<InviteOffer> = {
   preencode(state, o) {
     c.uint.preencode(state, INVITE_VERSION);
-    offerFields.preencode(state, o);
+    offerV1Fields.preencode(state, o);
+    keeperList.preencode(state, o.keepers);
   },
   encode(state, o) {
     c.uint.encode(state, INVITE_VERSION);
-    offerFields.encode(state, o);
+    offerV1Fields.encode(state, o);
+    keeperList.encode(state, o.keepers);
   },
   decode(state) {
     const version = c.uint.decode(state);
-    if (version !== INVITE_VERSION) throw new DecodeError(`invite version ${version} is not supported by this Agora`);
-    return offerFields.decode(state);
+    if (version < OLDEST_INVITE_VERSION || version > INVITE_VERSION) {
+      throw new DecodeError(`invite version ${version} is not supported by this Agora (update Agora to join with it)`);
+    }
+    const offer = offerV1Fields.decode(state);
+    return { ...offer, keepers: version >= 2 ? keeperList.decode(state) : [] };
   },
 };
 

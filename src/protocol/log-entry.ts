@@ -48,6 +48,17 @@ export const folderAccessSchema = z.object({ members: accessSchema, guests: acce
 export type FolderAccess = z.infer<typeof folderAccessSchema>;
 export const DEFAULT_FOLDER_ACCESS: FolderAccess = { members: 'write', guests: 'none' };
 
+export const MAX_ENDPOINT_ADDRESSES = 8;
+/** "host:port" as a keeper announces it: a name or IPv4, or [IPv6], and a port 1–65535. */
+export const hostPort = z
+  .string()
+  .max(100)
+  .regex(/^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'expected host:port')
+  .refine((s) => {
+    const port = Number(s.slice(s.lastIndexOf(':') + 1));
+    return port >= 1 && port <= 65535;
+  }, 'port out of range');
+
 /** Whom a grant is for: every member, every guest, or one member (device id). */
 export const grantTarget = z.union([z.enum(['members', 'guests']), hex32]);
 export type GrantTarget = z.infer<typeof grantTarget>;
@@ -94,6 +105,18 @@ export const logBodySchema = z.discriminatedUnion('type', [
     .strict(),
   /** Adds a member to, or takes one out of, a private channel. */
   z.object({ type: z.literal('channel.member'), channel: hex32, member: hex32, in: z.boolean() }).strict(),
+  /**
+   * Where a keeper (the author) can be reached: its DHT node (members use it as a bootstrap),
+   * its TCP fast path, and the key of its blind relay. The latest one of a keeper counts.
+   */
+  z
+    .object({
+      type: z.literal('keeper.endpoint'),
+      dht: z.array(hostPort).max(MAX_ENDPOINT_ADDRESSES),
+      tcp: z.array(hostPort).max(MAX_ENDPOINT_ADDRESSES),
+      relay: hex32,
+    })
+    .strict(),
 ]);
 export type LogBody = z.infer<typeof logBodySchema>;
 export type LogBodyType = LogBody['type'];

@@ -18,6 +18,8 @@ declare module 'hyperdht' {
     host?: string;
     ephemeral?: boolean;
     firewalled?: boolean;
+    /** false: fail if `port` is taken instead of picking another. */
+    anyPort?: boolean;
     connectionKeepAlive?: number | false;
   }
 
@@ -27,9 +29,13 @@ declare module 'hyperdht' {
     readonly listening: boolean;
   }
 
+  /** Public key(s) of blind relays, or a function deciding per connection (null: no relay). */
+  export type RelayThrough = Buffer | Buffer[] | null | (() => Buffer | Buffer[] | null);
+
   export interface ConnectOptions {
     keyPair?: DhtKeyPair;
     relayAddresses?: { host: string; port: number }[];
+    relayThrough?: RelayThrough;
   }
 
   export default class HyperDHT extends EventEmitter {
@@ -51,9 +57,23 @@ declare module 'hyperdht' {
     address(): { host: string; family: number; port: number } | null;
     connect(remotePublicKey: Buffer, options?: ConnectOptions): NoiseSecretStream;
     createServer(
-      options?: { firewall?: (remotePublicKey: Buffer) => boolean },
+      options?: { firewall?: (remotePublicKey: Buffer) => boolean; relayThrough?: RelayThrough },
       onconnection?: (conn: NoiseSecretStream) => void,
     ): DhtServer;
+    /** A raw udx stream on the DHT's socket (blind-relay allocates these). */
+    createRawStream(options?: Record<string, unknown>): unknown;
+    /** Our public address as the DHT sees it (null until known); port 0 with a host = randomized NAT. */
+    readonly host: string | null;
+    readonly port: number;
+    /** Behind a NAT that maps each destination to a new port (symmetric). */
+    readonly randomized: boolean;
+    readonly bootstrapNodes: { host: string; port: number }[];
+    /** Adds a node to the routing table (pinged and kept if it answers). */
+    addNode(node: { host: string; port: number }): void;
+    /** Refreshes the routing table in the background. */
+    refresh(): void;
+    /** Resolves if the node answers, rejects otherwise. */
+    ping(node: { host: string; port: number }, options?: { size?: number }): Promise<unknown>;
     destroy(options?: { force?: boolean }): Promise<void>;
   }
 }

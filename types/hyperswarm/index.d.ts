@@ -31,6 +31,8 @@ declare module 'hyperswarm' {
     /** Returns true to REJECT the remote key (hyperswarm's convention). */
     firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean;
     maxPeers?: number;
+    /** Which relays to use; `force` is true after a hole punch failed (both NATs symmetric, ...). */
+    relayThrough?: (force: boolean, swarm: Hyperswarm) => Buffer | Buffer[] | null;
   }
 
   export default class Hyperswarm extends EventEmitter {

@@ -13,6 +13,11 @@ export interface ConnectionInfo {
   direct: boolean;
   /** A function when the address is only known once the transport has connected (udx after a hole punch). */
   remoteAddress: string | null | (() => string | null);
+  /**
+   * For paths that change while connected (udx: relayed until a hole punch upgrades it):
+   * read on every access, overriding transport, direct and remoteAddress.
+   */
+  path?: () => { transport: Transport; direct: boolean; remoteAddress: string | null };
 }
 
 /**
@@ -23,9 +28,10 @@ export interface ConnectionInfo {
 export class StreamPeerConnection implements PeerConnection {
   readonly remoteId: string;
   readonly initiator: boolean;
-  readonly transport: Transport;
-  readonly direct: boolean;
   readonly mux: Protomux;
+  private readonly fixedTransport: Transport;
+  private readonly fixedDirect: boolean;
+  private readonly path: ConnectionInfo['path'];
 
   private isClosed = false;
   private closing = false;
@@ -41,8 +47,9 @@ export class StreamPeerConnection implements PeerConnection {
   ) {
     this.remoteId = info.remoteId;
     this.initiator = info.initiator;
-    this.transport = info.transport;
-    this.direct = info.direct;
+    this.fixedTransport = info.transport;
+    this.fixedDirect = info.direct;
+    this.path = info.path;
     this.address = info.remoteAddress;
     // Stream errors end in 'close'; the listener only keeps them from becoming uncaught.
     stream.on('error', (err: unknown) => this.logger.debug({ err, peer: this.remoteId }, 'connection error'));
@@ -51,7 +58,16 @@ export class StreamPeerConnection implements PeerConnection {
     if (stream.destroyed) this.onStreamClose();
   }
 
+  get transport(): Transport {
+    return this.path?.().transport ?? this.fixedTransport;
+  }
+
+  get direct(): boolean {
+    return this.path?.().direct ?? this.fixedDirect;
+  }
+
   get remoteAddress(): string | null {
+    if (this.path) return this.path().remoteAddress;
     if (typeof this.address !== 'function') return this.address;
     const address = this.address();
     if (address !== null) this.address = address;

@@ -3,7 +3,10 @@ import type { Logger } from '../../ports/logger.js';
 import type {
   DhtStatus,
   Firewall,
+  KeeperContact,
+  KeeperOffer,
   KeyPair,
+  NetworkDiagnosis,
   NetworkPort,
   PeerConnection,
 } from '../../ports/network.js';
@@ -101,6 +104,30 @@ export class MemoryNetwork implements NetworkPort {
   }
 
   leaveTopic(_topic: Buffer): void {}
+
+  /** The keepers the core handed over; memory has no DHT or relay, so they are only remembered. */
+  keepers: readonly KeeperContact[] = [];
+
+  useKeepers(keepers: readonly KeeperContact[]): void {
+    this.keepers = [...keepers];
+  }
+
+  keeperOffer(): KeeperOffer | null {
+    return null;
+  }
+
+  async diagnose(signal?: AbortSignal): Promise<NetworkDiagnosis> {
+    throwIfAborted(signal);
+    return {
+      dht: 'disabled',
+      dhtNodes: 0,
+      nat: 'unknown',
+      publicAddress: null,
+      keepers: this.keepers.map((k) => ({ deviceId: k.deviceId, address: k.dht[0] ?? '', reachable: false, rttMs: null })),
+      mdns: false,
+      relayServing: false,
+    };
+  }
 
   /** Asked by the hub when `dialerId` knocks; a throwing firewall refuses. */
   admits(dialerId: string): boolean {

@@ -24,7 +24,14 @@ export interface DhtTransportOptions {
   admit(remoteId: string): boolean;
   onConnection(stream: NoiseSecretStream, remoteAddress: () => string | null): void;
   onStatus(status: DhtReachability): void;
+  /** Public keys of the keepers' relays this node may use (empty: none known). */
+  relays(): Buffer[];
+  /** Run as a keeper: a full DHT node others bootstrap from, on a fixed port. */
+  keeper: boolean;
 }
+
+/** hyperdht's verdicts after which only a relay can join two peers (hyperswarm forces relaying on these too). */
+const RELAY_AFTER = new Set(['HOLEPUNCH_ABORTED', 'HOLEPUNCH_DOUBLE_RANDOMIZED_NATS', 'CANNOT_HOLEPUNCH', 'REMOTE_NOT_HOLEPUNCHABLE']);
 
 /** Discovery by topic and connection by public key through HyperDHT (hole punching included). */
 export class DhtTransport {
@@ -45,12 +52,15 @@ export class DhtTransport {
       host: socket.host ?? (allLoopback(options.bootstrap) ? '127.0.0.1' : undefined),
       ...(socket.port === undefined ? {} : { port: socket.port }),
       ...(socket.firewalled === undefined ? {} : { firewalled: socket.firewalled }),
+      // A keeper is a full node at a fixed, announced port: others bootstrap from it.
+      ...(options.keeper ? { ephemeral: false, firewalled: false, anyPort: false } : {}),
     });
     this.swarm = new Hyperswarm({
       keyPair,
       dht,
       // Hyperswarm's firewall returns true to reject.
       firewall: (remotePublicKey) => !options.admit(toDeviceId(remotePublicKey)),
+      relayThrough: (force, swarm) => this.relaysFor(force || swarm.dht.randomized),
     });
     this.swarm.on('connection', (conn) => this.onSwarmConnection(conn));
     this.swarm.on('ban', (info) => this.forgive(info));
@@ -63,6 +73,35 @@ export class DhtTransport {
 
   get status(): DhtReachability {
     return this.tracker.status;
+  }
+
+  get dht(): HyperDHT {
+    return this.swarm.dht;
+  }
+
+  /**
+   * Adds keepers' DHT nodes as bootstrap nodes of the running DHT. A node that could reach no
+   * bootstrap (public ones unreachable, or none given) becomes usable as soon as one answers.
+   */
+  addBootstrap(nodes: readonly string[]): void {
+    if (this.closing !== null) return;
+    const dht = this.swarm.dht;
+    let added = false;
+    for (const address of nodes) {
+      const node = parseHostPort(address);
+      if (node === null || dht.bootstrapNodes.some((b) => b.host === node.host && b.port === node.port)) continue;
+      dht.bootstrapNodes.push(node);
+      dht.addNode(node);
+      added = true;
+    }
+    if (added) dht.refresh();
+  }
+
+  /** The relays to use, if `wanted` and any are known. */
+  private relaysFor(wanted: boolean): Buffer[] | null {
+    if (!wanted) return null;
+    const relays = this.options.relays();
+    return relays.length > 0 ? relays : null;
   }
 
   /** Binds the DHT and announces our key in the background; never waits for the network. */
@@ -103,8 +142,21 @@ export class DhtTransport {
    * its retries and bans) on purpose: the caller bounds this attempt and decides what next.
    */
   async dial(remoteId: string, signal: AbortSignal): Promise<NoiseSecretStream> {
+    // Through a relay at once when our NAT is symmetric; else punch, and relay if that cannot work.
+    try {
+      return await this.dialOnce(remoteId, this.relaysFor(this.swarm.dht.randomized), signal);
+    } catch (err) {
+      const code = causeCode(err);
+      const relays = this.relaysFor(code !== null && RELAY_AFTER.has(code));
+      if (relays === null || signal.aborted) throw err;
+      this.options.logger.debug({ peer: shortId(remoteId), code }, 'dht: no hole punch; trying through a relay');
+      return this.dialOnce(remoteId, relays, signal);
+    }
+  }
+
+  private async dialOnce(remoteId: string, relayThrough: Buffer[] | null, signal: AbortSignal): Promise<NoiseSecretStream> {
     if (this.closing !== null) throw new PeerUnreachableError('The network is closed.');
-    const stream = this.swarm.dht.connect(Buffer.from(remoteId, 'hex'), { keyPair: this.options.keyPair });
+    const stream = this.swarm.dht.connect(Buffer.from(remoteId, 'hex'), { keyPair: this.options.keyPair, relayThrough });
     stream.on('error', (err: unknown) => this.options.logger.debug({ err, peer: remoteId }, 'dht: dial error'));
     this.dialling.add(stream);
     const onAbort = (): void => stream.destroy();
@@ -183,6 +235,14 @@ export class DhtTransport {
     info.ban(false);
     if (info.shouldGC()) this.swarm.peers.delete(toDeviceId(info.publicKey));
   }
+}
+
+function causeCode(err: unknown): string | null {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && RELAY_AFTER.has(code)) return code;
+  }
+  return null;
 }
 
 function allLoopback(nodes: readonly string[]): boolean {

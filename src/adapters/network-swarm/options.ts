@@ -66,8 +66,13 @@ export interface SwarmNetworkOptions {
    */
   bootstrap: readonly string[] | null;
   dht?: DhtSocketOptions;
-  /** LAN discovery over mDNS: accepted for the node layer's sake, not implemented yet. */
+  /** LAN discovery over mDNS (TCP addresses of members on the same network). */
   mdns?: boolean;
+  /**
+   * Run as a keeper: a full DHT node on `dhtPort` that members use as bootstrap, and a blind
+   * relay. `publicHost` is the name or address members reach it at (default: its own addresses).
+   */
+  keeper?: { dhtPort: number; publicHost?: string };
   logger?: Logger;
   timeouts?: Partial<SwarmNetworkTimeouts>;
 }

@@ -1,13 +1,25 @@
 import type NoiseSecretStream from '@hyperswarm/secret-stream';
 import { AbortedError, BadRequestError, PeerUnreachableError, throwIfAborted } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
-import type { DhtStatus, Firewall, NetworkPort, PeerConnection, Transport } from '../../ports/network.js';
+import type {
+  DhtStatus,
+  DialOptions,
+  Firewall,
+  KeeperContact,
+  KeeperOffer,
+  NetworkDiagnosis,
+  NetworkPort,
+  PeerConnection,
+  Transport,
+} from '../../ports/network.js';
 import { withDeadline } from '../network-common/deadline.js';
 import { isDeviceId, shortId, toDeviceId } from '../network-common/ids.js';
 import { Listeners } from '../network-common/listeners.js';
 import { noopLogger } from '../network-common/noop-logger.js';
 import { StreamPeerConnection, type ConnectionInfo } from '../network-common/stream-connection.js';
-import { dialableAddresses, parseHostPort } from './addresses.js';
+import { dialableAddresses, formatHostPort, parseHostPort } from './addresses.js';
+import { diagnose } from './diagnose.js';
+import { KeeperRelay } from './keeper-relay.js';
 import { DhtTransport, udxAddress, type DhtTransportOptions } from './dht-transport.js';
 import { DEFAULT_TIMEOUTS, type SwarmNetworkOptions, type SwarmNetworkTimeouts } from './options.js';
 import { TcpTransport } from './tcp-transport.js';
@@ -31,6 +43,11 @@ export class SwarmNetwork implements NetworkPort {
   private readonly statusListeners: Listeners<DhtStatus>;
   // Nobody gets in until the core says who may.
   private firewall: Firewall = () => false;
+  private keepers: readonly KeeperContact[] = [];
+  private readonly keeperOptions: SwarmNetworkOptions['keeper'];
+  private relay: KeeperRelay | null = null;
+  private readonly keyPair: SwarmNetworkOptions['keyPair'];
+  private readonly mdns: boolean;
   private started = false;
   private closing: Promise<void> | null = null;
 
@@ -40,6 +57,9 @@ export class SwarmNetwork implements NetworkPort {
     if (badNode !== undefined) throw new BadRequestError(`Bootstrap node "${badNode}" is not host:port.`);
     this.logger = (options.logger ?? noopLogger).child({ network: 'swarm' });
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.keeperOptions = options.keeper;
+    this.keyPair = options.keyPair;
+    this.mdns = options.mdns ?? false;
     this.connectionListeners = new Listeners(this.logger, 'connection');
     this.statusListeners = new Listeners(this.logger, 'dht status');
     const liveness = { keepAliveMs: this.timeouts.keepAliveMs, idleMs: this.timeouts.idleMs };
@@ -60,7 +80,9 @@ export class SwarmNetwork implements NetworkPort {
         : {
             keyPair: options.keyPair,
             bootstrap: options.bootstrap,
-            socket: options.dht ?? {},
+            socket: options.keeper ? { ...options.dht, port: options.keeper.dhtPort } : (options.dht ?? {}),
+            keeper: options.keeper !== undefined,
+            relays: () => this.relayKeys(),
             liveness,
             topicRecheckMs: this.timeouts.topicRecheckMs,
             offlineAfterMs: this.timeouts.dhtOfflineAfterMs,
@@ -95,6 +117,11 @@ export class SwarmNetwork implements NetworkPort {
       this.dht = new DhtTransport(this.dhtOptions);
       this.dht.start();
       for (const topic of this.topics.values()) this.dht.join(topic);
+      this.dht.addBootstrap(this.keepers.flatMap((k) => k.dht));
+      if (this.keeperOptions) {
+        this.relay = new KeeperRelay(this.dht.dht, this.keyPair, (id) => this.admits(id), this.logger);
+        await this.relay.start();
+      }
     }
     const address = this.tcp.address();
     this.logger.info({ id: shortId(this.id), tcp: address, dht: this.dht !== null }, 'network started');
@@ -127,7 +154,7 @@ export class SwarmNetwork implements NetworkPort {
     this.connectionListeners.add(listener);
   }
 
-  async dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal): Promise<PeerConnection> {
+  async dial(remoteId: string, addresses: readonly string[], signal?: AbortSignal, options?: DialOptions): Promise<PeerConnection> {
     throwIfAborted(signal);
     if (!isDeviceId(remoteId)) throw new BadRequestError(`Not a device id: "${remoteId}".`);
     if (!this.started || this.closing !== null) {
@@ -156,7 +183,7 @@ export class SwarmNetwork implements NetworkPort {
       }
     }
 
-    if (this.dht !== null) {
+    if (this.dht !== null && options?.dht !== false) {
       const dht = this.dht;
       try {
         const stream = await withDeadline((s) => dht.dial(remoteId, s), {
@@ -186,6 +213,51 @@ export class SwarmNetwork implements NetworkPort {
   leaveTopic(topic: Buffer): void {
     if (!this.topics.delete(topic.toString('hex'))) return;
     this.dht?.leave(topic);
+  }
+
+  useKeepers(keepers: readonly KeeperContact[]): void {
+    this.keepers = keepers.filter((k) => k.deviceId !== this.id);
+    this.dht?.addBootstrap(this.keepers.flatMap((k) => k.dht));
+  }
+
+  keeperOffer(): KeeperOffer | null {
+    const tcp = this.tcp.address();
+    if (!this.keeperOptions || this.relay === null || tcp === null || this.closing !== null) return null;
+    const { publicHost, dhtPort } = this.keeperOptions;
+    return {
+      dht: publicHost ? [formatHostPort(publicHost, dhtPort)] : dialableAddresses('0.0.0.0', dhtPort).filter((a) => !a.startsWith('127.')),
+      tcp: publicHost ? [formatHostPort(publicHost, tcp.port)] : this.addresses().filter((a) => !a.startsWith('127.')),
+      relay: this.relay.publicKey,
+    };
+  }
+
+  diagnose(signal?: AbortSignal): Promise<NetworkDiagnosis> {
+    return diagnose({
+      dht: this.dht?.dht ?? null,
+      status: this.dhtStatus(),
+      keepers: this.keepers,
+      mdns: this.mdns,
+      relayServing: this.relay !== null,
+      signal,
+    });
+  }
+
+  private relayKeys(): Buffer[] {
+    return this.keepers.map((k) => Buffer.from(k.relay, 'hex'));
+  }
+
+  /**
+   * How a udx connection travels now: through a keeper's relay while its remote end is a
+   * keeper's DHT address (and the peer is not that keeper), directly once hole punching
+   * moved it to the peer's own address.
+   */
+  private udxPath(stream: NoiseSecretStream, remoteId: string): { transport: Transport; direct: boolean; remoteAddress: string | null } {
+    const remoteAddress = udxAddress(stream);
+    const host = remoteAddress === null ? null : parseHostPort(remoteAddress)?.host;
+    const relayed =
+      host !== undefined && host !== null &&
+      this.keepers.some((k) => k.deviceId !== remoteId && k.dht.some((a) => parseHostPort(a)?.host === host));
+    return { transport: relayed ? 'relay' : 'udx', direct: !relayed, remoteAddress };
   }
 
   private admits(remoteId: string): boolean {
@@ -226,9 +298,10 @@ export class SwarmNetwork implements NetworkPort {
       stream.destroy();
       return null;
     }
+    const path = transport === 'udx' ? () => this.udxPath(stream, remoteId) : undefined;
     const conn = new StreamPeerConnection(
       stream,
-      { remoteId, initiator, transport, direct: true, remoteAddress },
+      { remoteId, initiator, transport, direct: true, remoteAddress, ...(path ? { path } : {}) },
       this.logger,
     );
     this.connections.add(conn);
@@ -246,6 +319,7 @@ export class SwarmNetwork implements NetworkPort {
 
   private async shutdown(): Promise<void> {
     for (const conn of [...this.connections]) conn.close();
+    await this.relay?.close();
     await Promise.all([this.tcp.close(), this.dht?.close()]);
     this.connectionListeners.clear();
     this.statusListeners.clear();

@@ -5,6 +5,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { KeyPair, NetworkPort, PeerConnection } from '../../ports/network.js';
 import type { SpaceRecord, Store } from '../../ports/store.js';
 import { randomHex } from '../crypto.js';
+import { inviteKeepers } from '../peers/keepers.js';
 import type { PeerManager, StrangerHandler } from '../peers/peer-manager.js';
 import type { SpaceService } from '../spaces/space-service.js';
 import type { SpaceState } from '../spaces/space-state.js';
@@ -52,7 +53,9 @@ export class InviteService implements StrangerHandler {
     if (!(options.expiresInMs > 0) || options.expiresInMs > MAX_INVITE_LIFETIME_MS) {
       throw new BadRequestError('an invite must expire within a year');
     }
-    if (options.role === 'keeper') throw new BadRequestError('keeper invites come with the keeper feature; use admin, member or guest');
+    if (options.role === 'keeper' && (options.grants ?? []).length > 0) {
+      throw new BadRequestError('A keeper gets no folder grants: it relays and stores for the space, it does not read its folders.');
+    }
     const space = spaces.list().find((s) => s.spaceId === spaceId)!;
     const grants = checkGrants(spaces.state(spaceId), options.grants ?? []);
     const now = clock.now();
@@ -68,6 +71,7 @@ export class InviteService implements StrangerHandler {
       expiresAt,
       maxUses: options.uses,
       addresses: network.addresses().slice(0, 16),
+      keepers: inviteKeepers(spaces, spaceId),
     });
     store.invites.put({ inviteId, spaceId, role: options.role, createdAt: now, expiresAt, maxUses: options.uses, code, revoked: false, grants });
     return { inviteId, code, link: inviteLink(code), role: options.role, expiresAt, uses: options.uses };
@@ -95,6 +99,8 @@ export class InviteService implements StrangerHandler {
     if (spaces.has(offer.spaceId) && spaces.state(offer.spaceId).isActive(spaces.selfId)) {
       return spaces.list().find((s) => s.spaceId === offer.spaceId)!;
     }
+    // The space's keepers: bootstrap and relay to reach an inviter behind a router.
+    peers.useInviteKeepers(offer.keepers.map((k) => ({ deviceId: k.id, dht: k.dht, relay: k.relay })));
     const release = peers.expectJoinTarget(offer.inviter);
     let conn: PeerConnection | null = null;
     try {

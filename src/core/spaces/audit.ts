@@ -39,7 +39,8 @@ export interface AuditEntryItem {
   channelId?: string;
   channelName?: string | null;
   /** channel.member: whether the member was added (true) or taken out. */
-  in?: boolean;
+  in?: boolean;  /** keeper.endpoint: where the keeper says it can be reached (TCP, then DHT). */
+  addresses?: string[];
 }
 
 /** The last recorded change of one path, as this device's index holds it. */
@@ -172,6 +173,8 @@ function entryItem(entry: DecodedEntry, result: AuditInput['result'], names: Aud
       return { ...item, channelId: body.channel, channelName: names.channel(body.channel) };
     case 'channel.member':
       return { ...item, channelId: body.channel, channelName: names.channel(body.channel), ...member(body.member), in: body.in };
+    case 'keeper.endpoint':
+      return { ...item, ...member(author), addresses: [...body.tcp, ...body.dht] };
   }
 }
 

@@ -38,6 +38,17 @@ export interface MemberState {
   invite: string | null;
 }
 
+/** Where a keeper says it can be reached (its latest keeper.endpoint entry). */
+export interface KeeperEndpoint {
+  keeperId: string;
+  /** Its DHT node, "host:port": a bootstrap for members. */
+  dht: string[];
+  /** Its TCP fast path, "host:port". */
+  tcp: string[];
+  /** Public key (hex) of its blind relay. */
+  relay: string;
+}
+
 /** What a name commitment of the log names: a member (its display name) or a folder. */
 export type NameSubject = { kind: 'member'; memberId: string } | { kind: 'folder'; folderId: string } | { kind: 'channel'; channelId: string };
 
@@ -60,6 +71,13 @@ export class SpaceState {
   readonly channels = new Map<string, ChannelState>();
   /** Every name commitment that took effect, and what it names. */
   readonly nameSubjects = new Map<string, NameSubject>();
+  /** Each keeper's latest endpoint, whether or not it is still active (see `keepers()`). */
+  readonly keeperEndpoints = new Map<string, KeeperEndpoint>();
+
+  /** Active keepers that said where they are. */
+  keepers(): KeeperEndpoint[] {
+    return [...this.keeperEndpoints.values()].filter((k) => this.roleOf(k.keeperId) === 'keeper');
+  }
 
   roleOf(memberId: string): Role | null {
     const m = this.members.get(memberId);
@@ -263,6 +281,9 @@ export class SpaceState {
         this.nameSubjects.set(body.name.h, { kind: 'channel', channelId: body.channel });
         return;
       }
+      case 'keeper.endpoint':
+        this.keeperEndpoints.set(author, { keeperId: author, dht: body.dht, tcp: body.tcp, relay: body.relay });
+        break;
       case 'channel.member': {
         const channel = this.channels.get(body.channel)!;
         if (body.in) {
@@ -330,6 +351,8 @@ function authorizeBody(state: SpaceState, role: Role, author: string, body: LogB
       if (body.in && (!state.isActive(body.member) || state.roleOf(body.member) === 'keeper')) return 'not a member';
       return channel.members.has(body.member) === body.in ? 'nothing changes' : null;
     }
+    case 'keeper.endpoint':
+      return role === 'keeper' ? null : 'only a keeper says where it is';
   }
 }
 
