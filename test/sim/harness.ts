@@ -1,13 +1,13 @@
 import { ManualClock } from '../../src/adapters/clock/manual-clock.js';
 import { MemoryFs, MemoryWatcher } from '../../src/adapters/fs-memory/index.js';
 import { onTestFailed } from 'vitest';
-import { MemoryNetworkHub, MessageScheduler } from '../../src/adapters/network-memory/index.js';
+import { MemoryNetworkHub, MessageScheduler, type MemoryNetwork } from '../../src/adapters/network-memory/index.js';
 import { createMemoryStore } from '../../src/adapters/store-memory/index.js';
 import { generateKeyPair } from '../../src/core/crypto.js';
 import { AgoraError } from '../../src/errors/index.js';
 import { AgoraNode } from '../../src/node/agora-node.js';
 import type { Logger } from '../../src/ports/logger.js';
-import type { KeyPair } from '../../src/ports/network.js';
+import type { KeeperOffer, KeyPair } from '../../src/ports/network.js';
 import type { Store } from '../../src/ports/store.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -43,11 +43,20 @@ export class Simulation {
   /** What outlives a node's process: its identity, its disk and its store (the database file). */
   private readonly persisted = new Map<AgoraNode, { name: string; keyPair: KeyPair; disk: MemoryFs; store: Store }>();
 
-  async node(name: string): Promise<AgoraNode> {
+  async node(name: string, options: { keeperOffer?: KeeperOffer } = {}): Promise<AgoraNode> {
     const keyPair = generateKeyPair();
     const disk = new MemoryFs({ now: () => this.clock.now() });
-    return this.boot(name, keyPair, disk, createMemoryStore());
+    return this.boot(name, keyPair, disk, createMemoryStore(), options.keeperOffer);
   }
+
+  /** The memory network of a node (to see what the core handed it, e.g. keepers). */
+  networkOf(node: AgoraNode): MemoryNetwork {
+    const network = this.networks.get(node);
+    if (!network) throw new Error('not a node of this simulation');
+    return network;
+  }
+
+  private readonly networks = new Map<AgoraNode, MemoryNetwork>();
 
   /**
    * Stops `node` as a process that goes away would (its connections drop, work in flight is
@@ -65,11 +74,12 @@ export class Simulation {
     return this.boot(parts.name, parts.keyPair, parts.disk, parts.store);
   }
 
-  private async boot(name: string, keyPair: KeyPair, disk: MemoryFs, store: Store): Promise<AgoraNode> {
+  private async boot(name: string, keyPair: KeyPair, disk: MemoryFs, store: Store, keeperOffer?: KeeperOffer): Promise<AgoraNode> {
+    const network = this.hub.createNetwork({ keyPair, ...(keeperOffer ? { keeperOffer } : {}) });
     const node = new AgoraNode({
       identity: { keyPair, deviceId: keyPair.publicKey.toString('hex'), name },
       store: processView(store),
-      network: this.hub.createNetwork({ keyPair }),
+      network,
       clock: this.clock,
       logger: silent,
       defaultSpaceDir: (space) => `/sim/${name}/${space}`,
@@ -78,6 +88,7 @@ export class Simulation {
       watcher: new MemoryWatcher(disk),
     });
     await node.start();
+    this.networks.set(node, network);
     this.nodes.push(node);
     this.disks.set(node, disk);
     this.persisted.set(node, { name, keyPair, disk, store });

@@ -18,6 +18,8 @@ import type { StreamPeerConnection } from '../network-common/stream-connection.j
 export interface MemoryNetworkOptions {
   keyPair: KeyPair;
   logger?: Logger;
+  /** Simulates a keeper: what keeperOffer() returns (memory has no DHT or relay to run). */
+  keeperOffer?: KeeperOffer;
 }
 
 /** What a MemoryNetwork needs from its hub; keeps the two files from knowing each other's insides. */
@@ -54,7 +56,10 @@ export class MemoryNetwork implements NetworkPort {
     this.id = toDeviceId(options.keyPair.publicKey);
     this.logger = (options.logger ?? noopLogger).child({ network: 'memory' });
     this.connectionListeners = new Listeners(this.logger, 'connection');
+    this.offer = options.keeperOffer ?? null;
   }
+
+  private readonly offer: KeeperOffer | null;
 
   /** True while other nodes can dial this one. */
   get listening(): boolean {
@@ -113,7 +118,7 @@ export class MemoryNetwork implements NetworkPort {
   }
 
   keeperOffer(): KeeperOffer | null {
-    return null;
+    return this.offer;
   }
 
   async diagnose(signal?: AbortSignal): Promise<NetworkDiagnosis> {

@@ -3,7 +3,6 @@ import { Server as BlindRelayServer } from 'blind-relay';
 import HyperDHT, { type DhtKeyPair, type DhtServer } from 'hyperdht';
 import type { Logger } from '../../ports/logger.js';
 import type { KeyPair } from '../../ports/network.js';
-import { toDeviceId } from '../network-common/ids.js';
 
 /**
  * The blind relay a keeper runs for the members of its spaces: two members that no hole
@@ -13,6 +12,11 @@ import { toDeviceId } from '../network-common/ids.js';
  *
  * It listens on its own key (derived from the device key), so that a relay session is never
  * mistaken for the keeper's own member connection to the same device.
+ *
+ * Who may use it: whoever knows its key, which only the space log and invites carry. A joiner
+ * is not a member yet when it needs the relay to reach its inviter, so membership cannot be
+ * the test; pairing needs both ends to present the same token, so the relay cannot be used to
+ * reach a device that did not agree to the connection (whose own firewall still decides).
  */
 export class KeeperRelay {
   readonly keyPair: DhtKeyPair;
@@ -22,7 +26,6 @@ export class KeeperRelay {
   constructor(
     private readonly dht: HyperDHT,
     deviceKeyPair: KeyPair,
-    private readonly admit: (deviceId: string) => boolean,
     private readonly logger: Logger,
   ) {
     this.keyPair = relayKeyPair(deviceKeyPair);
@@ -36,8 +39,7 @@ export class KeeperRelay {
   }
 
   async start(): Promise<void> {
-    // Only devices that share a space with this keeper may use it (hyperdht: true = reject).
-    const server = this.dht.createServer({ firewall: (remote) => !this.admit(toDeviceId(remote)) }, (socket) => {
+    const server = this.dht.createServer({}, (socket) => {
       socket.on('error', (err: unknown) => this.logger.debug({ err }, 'relay: session error'));
       this.relay.accept(socket, { id: socket.remotePublicKey ?? undefined });
     });

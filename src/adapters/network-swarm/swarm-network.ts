@@ -119,7 +119,7 @@ export class SwarmNetwork implements NetworkPort {
       for (const topic of this.topics.values()) this.dht.join(topic);
       this.dht.addBootstrap(this.keepers.flatMap((k) => k.dht));
       if (this.keeperOptions) {
-        this.relay = new KeeperRelay(this.dht.dht, this.keyPair, (id) => this.admits(id), this.logger);
+        this.relay = new KeeperRelay(this.dht.dht, this.keyPair, this.logger);
         await this.relay.start();
       }
     }
