@@ -20,6 +20,7 @@ import { StreamPeerConnection, type ConnectionInfo } from '../network-common/str
 import { dialableAddresses, formatHostPort, parseHostPort } from './addresses.js';
 import { diagnose } from './diagnose.js';
 import { KeeperRelay } from './keeper-relay.js';
+import { MdnsDiscovery, type MdnsPeer } from './mdns-discovery.js';
 import { DhtTransport, udxAddress, type DhtTransportOptions } from './dht-transport.js';
 import { DEFAULT_TIMEOUTS, type SwarmNetworkOptions, type SwarmNetworkTimeouts } from './options.js';
 import { TcpTransport } from './tcp-transport.js';
@@ -46,6 +47,8 @@ export class SwarmNetwork implements NetworkPort {
   private keepers: readonly KeeperContact[] = [];
   private readonly keeperOptions: SwarmNetworkOptions['keeper'];
   private relay: KeeperRelay | null = null;
+  private mdnsDiscovery: MdnsDiscovery | null = null;
+  private readonly mdnsDialing = new Set<string>();
   private readonly keyPair: SwarmNetworkOptions['keyPair'];
   private readonly mdns: boolean;
   private started = false;
@@ -113,6 +116,7 @@ export class SwarmNetwork implements NetworkPort {
       await this.close();
       throw new AbortedError();
     }
+    this.startMdns();
     if (this.dhtOptions !== null) {
       this.dht = new DhtTransport(this.dhtOptions);
       this.dht.start();
@@ -208,11 +212,13 @@ export class SwarmNetwork implements NetworkPort {
     if (this.topics.has(key)) return;
     this.topics.set(key, Buffer.from(topic));
     this.dht?.join(topic);
+    this.mdnsDiscovery?.setTopics([...this.topics.values()]);
   }
 
   leaveTopic(topic: Buffer): void {
     if (!this.topics.delete(topic.toString('hex'))) return;
     this.dht?.leave(topic);
+    this.mdnsDiscovery?.setTopics([...this.topics.values()]);
   }
 
   useKeepers(keepers: readonly KeeperContact[]): void {
@@ -236,10 +242,37 @@ export class SwarmNetwork implements NetworkPort {
       dht: this.dht?.dht ?? null,
       status: this.dhtStatus(),
       keepers: this.keepers,
-      mdns: this.mdns,
+      mdns: this.mdnsDiscovery !== null,
       relayServing: this.relay !== null,
       signal,
     });
+  }
+
+  /**
+   * LAN discovery: members on the same network find each other's TCP address over mDNS, with
+   * no internet and no DHT. Pointless when we listen on loopback only.
+   */
+  private startMdns(): void {
+    const address = this.tcp.address();
+    if (!this.mdns || address === null || address.host.startsWith('127.') || address.host === '::1') return;
+    this.mdnsDiscovery = new MdnsDiscovery({
+      deviceId: this.id,
+      port: () => this.tcp.address()?.port ?? null,
+      logger: this.logger,
+      onPeer: (peer) => this.onMdnsPeer(peer),
+    });
+    this.mdnsDiscovery.setTopics([...this.topics.values()]);
+    this.mdnsDiscovery.start();
+  }
+
+  /** A member on the LAN: dial its TCP address (the handshake proves its key, the firewall decides). */
+  private onMdnsPeer(peer: MdnsPeer): void {
+    if (this.closing !== null || this.mdnsDialing.has(peer.deviceId) || !this.admits(peer.deviceId)) return;
+    if ([...this.connections].some((c) => c.remoteId === peer.deviceId && !c.closed && c.transport === 'tcp')) return;
+    this.mdnsDialing.add(peer.deviceId);
+    this.dial(peer.deviceId, peer.addresses, undefined, { dht: false })
+      .catch((err: unknown) => this.logger.debug({ err, peer: shortId(peer.deviceId) }, 'mdns: dial failed'))
+      .finally(() => this.mdnsDialing.delete(peer.deviceId));
   }
 
   private relayKeys(): Buffer[] {
@@ -320,7 +353,7 @@ export class SwarmNetwork implements NetworkPort {
   private async shutdown(): Promise<void> {
     for (const conn of [...this.connections]) conn.close();
     await this.relay?.close();
-    await Promise.all([this.tcp.close(), this.dht?.close()]);
+    await Promise.all([this.tcp.close(), this.dht?.close(), this.mdnsDiscovery?.close()]);
     this.connectionListeners.clear();
     this.statusListeners.clear();
     this.logger.info({ id: shortId(this.id) }, 'network closed');
