@@ -1,11 +1,17 @@
 import NoiseSecretStream from '@hyperswarm/secret-stream';
 import c from 'compact-encoding';
+import { randomBytes } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Protomux from 'protomux';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '../../src/core/crypto.js';
+import { CHAT_PROTOCOL } from '../../src/protocol/chat-wire.js';
+import { decodeInviteCode } from '../../src/protocol/invite.js';
+import { PROTOCOLS } from '../../src/protocol/messages.js';
+import { SYNC_PROTOCOL } from '../../src/protocol/sync-messages.js';
 import { waitFor } from '../helpers/wait.js';
 import { AgoraHome } from './agora-process.js';
 
@@ -21,6 +27,62 @@ const everyoneOnline = async (h: AgoraHome, count: number) => {
   const members = await h.json<Member[]>('members', '--space', 'Acme');
   return members.length === count && members.every((m) => m.online);
 };
+
+/** One HTTP request with exactly these headers (fetch may not set Host); an upgrade answers 101. */
+function rawRequest(api: URL, path: string, headers: Record<string, string>, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: api.hostname, port: Number(api.port), path, method, headers, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('upgrade', (res, socket) => {
+      socket.destroy();
+      resolve({ status: res.statusCode ?? 0, body: '' });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer`)));
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * A stranger with a fresh key and no invite of its own (it saw someone's invite code, so it
+ * knows the space id, and makes up an invite id) dials `address` itself and tries to open
+ * every Agora channel there is.
+ */
+async function strangerDials(address: string, seenCode: string) {
+  const { offer } = decodeInviteCode(seenCode);
+  const [host, port] = address.split(':');
+  const keyPair = generateKeyPair();
+  const socket = connect(Number(port), host!);
+  const stream = new NoiseSecretStream(true, socket, { keyPair });
+  const received: Buffer[] = [];
+  let closed = false;
+  stream.on('data', (data: unknown) => void received.push(Buffer.from(data as Uint8Array)));
+  stream.on('error', () => {});
+  stream.on('close', () => (closed = true));
+  const mux = new Protomux(stream);
+  const opened: string[] = [];
+  const space = Buffer.from(offer.spaceId, 'hex');
+  const channels: [string, Buffer | null][] = [
+    [PROTOCOLS.control, null],
+    [PROTOCOLS.log, space],
+    [PROTOCOLS.invite, randomBytes(offer.inviteId.length / 2)],
+    [SYNC_PROTOCOL, space],
+    [CHAT_PROTOCOL, space],
+  ];
+  for (const [protocol, id] of channels) {
+    const ch = mux.createChannel({ protocol, id, onopen: () => void opened.push(protocol) });
+    ch?.addMessage({ encoding: c.buffer });
+    ch?.open();
+  }
+  const handshake = await stream.opened;
+  const remoteKey = handshake && stream.remotePublicKey ? stream.remotePublicKey.toString('hex') : null;
+  await waitFor(() => closed, `${address} to drop the stranger`, 12_000);
+  return { strangerId: keyPair.publicKey.toString('hex'), remoteKey, closed, received, opened };
+}
 
 describe('end to end: three real nodes on loopback (A, B, C)', () => {
   const a = new AgoraHome('a');
@@ -65,24 +127,26 @@ describe('end to end: three real nodes on loopback (A, B, C)', () => {
     expect(peers).toEqual([expect.objectContaining({ name: 'Bob', connected: true, direct: true, transport: 'tcp' })]);
   });
 
-  it('C, with no invite, gets no channel to A: tested at the wire', async () => {
-    const status = await a.json<{ listen: string[] }>('status');
-    const [host, port] = status.listen[0]!.split(':');
-    const socket = connect(Number(port), host!);
-    const stream = new NoiseSecretStream(true, socket, { keyPair: generateKeyPair() });
-    const mux = new Protomux(stream);
-    const opened: string[] = [];
-    for (const protocol of ['agora/control/1', 'agora/log/1', 'agora/invite/1']) {
-      const ch = mux.createChannel({ protocol, id: protocol === 'agora/invite/1' ? Buffer.alloc(16) : null, onopen: () => void opened.push(protocol) });
-      ch?.addMessage({ encoding: c.buffer });
-      ch?.open();
-    }
-    let closed = false;
-    stream.on('error', () => {});
-    stream.on('close', () => (closed = true));
-    await waitFor(() => closed, 'A to drop the stranger', 12_000);
-    expect(opened).toEqual([]);
-  });
+  // A still has an invite out (spent, but a stranger holding it must be told so), so its
+  // firewall lets a stranger through to the invite protocol only; B has none and lets nobody in.
+  for (const [label, target, invitesOut] of [
+    ['A', a, true],
+    ['B', b, false],
+  ] as const) {
+    it(`C, with no invite, gets no channel to ${label}: tested at the wire`, async () => {
+      const status = await target.json<{ deviceId: string; listen: string[] }>('status');
+      const r = await strangerDials(status.listen[0]!, code);
+      // The dial reached the node itself: the Noise handshake completed with its key...
+      expect(r.remoteKey).toBe(status.deviceId);
+      // ...then it hung up, having opened no channel at all.
+      expect(r.closed).toBe(true);
+      expect(r.opened).toEqual([]);
+      // Nothing but the transport's "admitted" message where invite handshakes are allowed; not a byte otherwise.
+      expect(r.received.map((d) => d.toString())).toEqual(invitesOut ? ['agora-accept/1'] : []);
+      const peers = await target.json<{ deviceId: string }[]>('peers');
+      expect(peers.map((p) => p.deviceId)).not.toContain(r.strangerId);
+    });
+  }
 
   it('a spent code fails for C with a clear message and changes nothing', async () => {
     const r = await c3.run('join', code);
@@ -152,5 +216,28 @@ describe('end to end: three real nodes on loopback (A, B, C)', () => {
     expect(evil.status).toBe(403);
     const openapi = await fetch(`${status.api}/api/v1/openapi.json`);
     expect(((await openapi.json()) as { openapi: string }).openapi).toMatch(/^3\./);
+  });
+
+  it('the local API refuses a request whose Host is not its own with 403, even with a valid token (DNS rebinding)', async () => {
+    const status = await a.json<{ api: string }>('status');
+    const api = new URL(status.api);
+    const token = readFileSync(join(a.home, 'api-token'), 'utf8').trim();
+    const auth = { authorization: `Bearer ${token}` };
+    // The same raw request with the node's own Host names is answered: the refusals below are about the Host alone.
+    for (const host of [api.host, `localhost:${api.port}`]) {
+      expect((await rawRequest(api, '/api/v1/status', { ...auth, host })).status, host).toBe(200);
+    }
+    for (const host of ['evil.example', `evil.example:${api.port}`, `127.0.0.1:${Number(api.port) + 1}`, `127.0.0.1.evil.example:${api.port}`]) {
+      const r = await rawRequest(api, '/api/v1/status', { ...auth, host });
+      expect(r.status, host).toBe(403);
+      expect(r.body, host).not.toContain('deviceId');
+    }
+    // A state-changing request and the event stream are refused the same way.
+    const post = await rawRequest(api, '/api/v1/spaces', { ...auth, host: 'evil.example', 'content-type': 'application/json' }, 'POST', JSON.stringify({ name: 'Rebound' }));
+    expect(post.status).toBe(403);
+    expect((await a.json<{ name: string }[]>('space', 'list')).map((s) => s.name)).toEqual(['Acme']);
+    const wsHeaders = { ...auth, connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': randomBytes(16).toString('base64') };
+    expect((await rawRequest(api, '/api/v1/events', { ...wsHeaders, host: api.host })).status).toBe(101);
+    expect((await rawRequest(api, '/api/v1/events', { ...wsHeaders, host: 'evil.example' })).status).toBe(403);
   });
 });

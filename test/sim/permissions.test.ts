@@ -3,6 +3,8 @@ import type { AgoraNode } from '../../src/node/agora-node.js';
 import type { FolderRecord } from '../../src/ports/store.js';
 import type { Access, FileRecord, FolderOffer, IndexUpdate, LogBody, NameDisclosure } from '../../src/protocol/index.js';
 import type { SyncChannel } from '../../src/core/sync/sync-channel.js';
+import { verify } from '../../src/core/crypto.js';
+import { recordSigningBytes } from '../../src/protocol/record-signature.js';
 import type { LogSyncChannel } from '../../src/core/spaces/log-sync.js';
 import { Simulation } from './harness.js';
 import { findForbidden, nodeWithStore, openLinks, rawStore, recordLinks, storeContents, tappedStore, type TappedStore } from './permissions-helpers.js';
@@ -433,6 +435,198 @@ describe('simulation: permissions — read access means receive-only', () => {
     sim.disk(g).userWrite(g.sync.resolve(f.orders.folderId).path, 'marker.txt', 'marker');
     await sim.until(() => has(sim, a, f.orders, 'marker.txt') && has(sim, b, f.orders, 'marker.txt') && [a, b].every(idle), 'the marker everywhere, nothing left to pull');
     for (const n of [a, b]) expect(content(sim, n, f.invoices, 'invoice-1.txt'), `${n.displayName}'s invoice`).toBe('invoice one');
+  });
+});
+
+/** What a node holds of a folder: its disk, its own index (without local bookkeeping) and the global counts. */
+function holding(sim: Simulation, node: AgoraNode, folder: FolderRecord) {
+  const status = node.sync.status(folder.folderId);
+  return {
+    disk: JSON.stringify(sim.disk(node).snapshot(node.sync.resolve(folder.folderId).path)),
+    index: JSON.stringify(rawStore(sim, node).index.listLocal(folder.folderId).map(({ local: _local, sequence: _seq, ...r }) => r)),
+    global: { files: status.globalFiles, bytes: status.globalBytes },
+  };
+}
+
+/**
+ * A modified client that may only read `folder` edits an existing file, adds one and deletes
+ * one, then pushes those records (its own, signed by itself) to every other node that holds the
+ * folder, as its honest sync code never would. Every other node keeps what it had, and says so.
+ */
+async function readerPushesOwnRecords(sim: Simulation, f: Firm, reader: AgoraNode, folder: FolderRecord, existing: string, others: AgoraNode[]) {
+  const { a, spaceId } = f;
+  // A second shared file, for the reader to delete.
+  sim.disk(a).userWrite(a.sync.resolve(folder.folderId).path, 'to-delete.txt', 'keep me');
+  await sim.until(() => [reader, ...others].every((n) => has(sim, n, folder, 'to-delete.txt') && idle(n)), 'to-delete.txt everywhere');
+  expect(reader.sync.status(folder.folderId).access).toBe('read');
+  const before = others.map((n) => holding(sim, n, folder));
+
+  const root = reader.sync.resolve(folder.folderId).path;
+  const made = `made by ${reader.displayName}.txt`;
+  sim.disk(reader).userWrite(root, existing, `${existing}, rewritten by a reader`);
+  sim.disk(reader).userWrite(root, made, 'not allowed here');
+  sim.disk(reader).userDelete(root, 'to-delete.txt');
+  const local = (path: string) => rawStore(sim, reader).index.getLocal(folder.folderId, path);
+  await sim.until(
+    () => local(existing)?.modifiedBy === reader.deviceId && local(made) !== undefined && local('to-delete.txt')?.deleted === true,
+    `${reader.displayName} indexed its three changes`,
+  );
+  // In the order of its index, as a real index update is (a receiver drops a record whose sequence goes backwards).
+  const records = [existing, made, 'to-delete.txt']
+    .map((path) => {
+      const { local: _local, ...r } = local(path)!;
+      return r as FileRecord;
+    })
+    .sort((x, y) => x.sequence - y.sequence);
+  // Genuinely its own changes: signed by itself, each a newer version than the shared one.
+  for (const r of records) {
+    expect(r.modifiedBy).toBe(reader.deviceId);
+    expect(verify(recordSigningBytes(folder.folderId, r), r.sig, reader.deviceId), `${r.path} signed by ${reader.displayName}`).toBe(true);
+  }
+  // Its honest code sent none of them.
+  for (const n of others) expect(rawStore(sim, n).index.getRemote(folder.folderId, reader.deviceId, made)).toBeUndefined();
+
+  const indexId = rawStore(sim, reader).folders.get(folder.folderId)!.indexId;
+  for (const n of others) syncChannel(reader, n, spaceId).sendIndex({ folderId: folder.folderId, indexId, records, upToDate: true });
+
+  const report = new RegExp(`^3 change\\(s\\) from device ${reader.deviceId.slice(0, 12)} ignored: it may not write this folder$`);
+  const reported = (n: AgoraNode) => n.sync.status(folder.folderId).problems.some((p) => report.test(p.message));
+  // The records arrived (each node holds them as what the reader has) and were judged.
+  await sim.until(
+    () => others.every((n) => records.every((r) => rawStore(sim, n).index.getRemote(folder.folderId, reader.deviceId, r.path)?.sequence === r.sequence) && reported(n) && idle(n)),
+    'every other node received the reader\'s records and reported them',
+  );
+  // Time for any pull that might have been planned.
+  sim.clock.advance(20_000);
+  await sim.until(() => others.every(idle), 'every other node idle again');
+
+  others.forEach((n, i) => {
+    const now = holding(sim, n, folder);
+    expect(now.disk, `${n.displayName}'s disk`).toBe(before[i]!.disk);
+    expect(now.index, `${n.displayName}'s index`).toBe(before[i]!.index);
+    expect(now.global, `${n.displayName}'s global view`).toEqual(before[i]!.global);
+    expect(content(sim, n, folder, existing), `${n.displayName}'s ${existing}`).not.toContain('rewritten by a reader');
+    expect(content(sim, n, folder, 'to-delete.txt'), `${n.displayName}'s to-delete.txt`).toBe('keep me');
+    expect(has(sim, n, folder, made), `${n.displayName} has ${made}`).toBe(false);
+    const status = n.sync.status(folder.folderId);
+    expect(status.needFiles).toBe(0);
+    // The report, once, as folder status (API and CLI) shows it.
+    expect(status.problems.filter((p) => p.message.includes(reader.deviceId.slice(0, 12)))).toEqual([
+      { path: '', message: `3 change(s) from device ${reader.deviceId.slice(0, 12)} ignored: it may not write this folder` },
+    ]);
+  });
+  // Nobody else's changes are reported: a writer's push is not a refused change.
+  for (const n of others) expect(n.sync.status(folder.folderId).problems.every((p) => report.test(p.message))).toBe(true);
+}
+
+describe('simulation: permissions — a reader\'s own changes are ignored and reported everywhere', () => {
+  let sim: Simulation;
+  afterEach(async () => sim?.close());
+
+  it('a guest with read access that pushes index records signed as itself: no node takes them, each reports them', async () => {
+    sim = new Simulation();
+    const f = await firm(sim);
+    await readerPushesOwnRecords(sim, f, f.g, f.invoices, 'invoice-1.txt', [f.a, f.b]);
+  });
+
+  it('a member made a reader by a per-folder grant that pushes its own records: no node takes them, each reports them', async () => {
+    sim = new Simulation();
+    const f = await firm(sim);
+    const { a, b, g, spaceId } = f;
+    a.spaces.append(spaceId, { type: 'folder.grant', folder: f.orders.folderId, to: b.deviceId, access: 'read' });
+    await sim.until(
+      () => [a, b, g].every((n) => n.spaces.state(spaceId).accessOf(f.orders.folderId, b.deviceId) === 'read') && b.sync.status(f.orders.folderId).access === 'read',
+      'every node knows Bob only reads Orders',
+    );
+    // Gina (a guest who may write Orders) judges Bob's push too.
+    await readerPushesOwnRecords(sim, f, b, f.orders, 'order-1.txt', [a, g]);
+  });
+});
+
+/**
+ * An admin sets `who`'s access to `folder` to none (by `grant`); without a restart its node
+ * stops syncing the folder and says so, later changes of others do not reach it, and giving
+ * access back (by `restore`) resumes the folder.
+ */
+async function loseReadAccess(
+  sim: Simulation,
+  f: Firm,
+  who: AgoraNode,
+  folder: FolderRecord,
+  existing: string,
+  grant: LogBody,
+  restore: LogBody,
+  stillReads: FolderRecord,
+) {
+  const { a, spaceId } = f;
+  const shared = content(sim, who, folder, existing);
+  expect(shared).toBeDefined();
+  expect(who.sync.status(folder.folderId)).toMatchObject({ state: 'idle', access: expect.stringMatching(/read|write/) });
+  const states: { folderId: string; state: string; error: string | null }[] = [];
+  who.events.on('folder.state', (e) => void states.push(e));
+
+  a.spaces.append(spaceId, grant);
+  const why = new RegExp(`no longer have access to "${folder.name}": it no longer syncs`);
+  await sim.until(() => who.sync.status(folder.folderId).state === 'error', `${who.displayName} stops syncing ${folder.name}`);
+  const status = who.sync.status(folder.folderId);
+  expect(status.access).toBe('none');
+  expect(status.error).toMatch(why);
+  // It says so: the folder stays listed with its reason, an event and an activity item tell it.
+  expect(who.sync.list().map((r) => r.folderId)).toContain(folder.folderId);
+  expect(states).toContainEqual({ folderId: folder.folderId, state: 'error', error: expect.stringMatching(why) });
+  expect(who.activity.list()).toContainEqual(expect.objectContaining({ type: 'folder.problem', folderId: folder.folderId, message: expect.stringMatching(why) }));
+  // The others no longer count it among the folder's peers.
+  await sim.until(() => !a.sync.status(folder.folderId).peers.some((p) => p.deviceId === who.deviceId), `Alice no longer lists ${who.displayName} for ${folder.name}`);
+
+  // Later changes by others do not reach it, however long it runs.
+  const seen = tapSync(who);
+  const aRoot = a.sync.resolve(folder.folderId).path;
+  sim.disk(a).userWrite(aRoot, existing, `${existing}, changed after the grant`);
+  sim.disk(a).userWrite(aRoot, 'after-the-grant.txt', 'not for you');
+  await sim.until(() => rawStore(sim, a).index.getLocal(folder.folderId, 'after-the-grant.txt') !== undefined, 'Alice indexed her changes');
+  sim.disk(a).userWrite(a.sync.resolve(stillReads.folderId).path, 'marker.txt', 'marker');
+  await sim.until(() => has(sim, who, stillReads, 'marker.txt') && idle(a), `the marker reaches ${who.displayName}`);
+  const t1 = sim.clock.now();
+  await sim.until(() => sim.clock.now() - t1 >= 60_000, 'a minute later');
+  expect(has(sim, who, folder, 'after-the-grant.txt')).toBe(false);
+  expect(content(sim, who, folder, existing)).toBe(shared);
+  expect(rawStore(sim, who).index.getRemote(folder.folderId, a.deviceId, 'after-the-grant.txt')).toBeUndefined();
+  expect(seen.index.filter((x) => x.update.folderId === folder.folderId)).toEqual([]);
+  expect(seen.offers.flatMap((x) => x.offers.map((o) => o.folderId))).not.toContain(folder.folderId);
+  expect(who.sync.status(folder.folderId).state).toBe('error');
+
+  // Access given back, still without a restart: the folder syncs again and catches up.
+  a.spaces.append(spaceId, restore);
+  await sim.until(
+    () => content(sim, who, folder, 'after-the-grant.txt') === 'not for you' && content(sim, who, folder, existing) === `${existing}, changed after the grant` && idle(who),
+    `${who.displayName} syncs ${folder.name} again`,
+  );
+  expect(who.sync.status(folder.folderId).error).toBeNull();
+}
+
+describe('simulation: permissions — losing read access by a grant change', () => {
+  let sim: Simulation;
+  afterEach(async () => sim?.close());
+
+  it('a member whose own grant to a folder is set to none stops syncing it and says so, without a restart', async () => {
+    sim = new Simulation();
+    const f = await firm(sim);
+    const to = f.b.deviceId;
+    await loseReadAccess(sim, f, f.b, f.internal, 'Internal memo.txt', { type: 'folder.grant', folder: f.internal.folderId, to, access: 'none' }, { type: 'folder.grant', folder: f.internal.folderId, to, access: 'read' }, f.orders);
+  });
+
+  it('members lose a folder by its role default set to none: a member\'s node stops syncing it and says so', async () => {
+    sim = new Simulation();
+    const f = await firm(sim);
+    const folder = f.internal.folderId;
+    await loseReadAccess(sim, f, f.b, f.internal, 'Internal memo.txt', { type: 'folder.grant', folder, to: 'members', access: 'none' }, { type: 'folder.grant', folder, to: 'members', access: 'write' }, f.orders);
+  });
+
+  it('a guest whose read grant is set to none stops syncing that folder and says so; its other folder goes on', async () => {
+    sim = new Simulation();
+    const f = await firm(sim);
+    const to = f.g.deviceId;
+    await loseReadAccess(sim, f, f.g, f.invoices, 'invoice-1.txt', { type: 'folder.grant', folder: f.invoices.folderId, to, access: 'none' }, { type: 'folder.grant', folder: f.invoices.folderId, to, access: 'read' }, f.orders);
   });
 });
 
