@@ -8,7 +8,9 @@ import { bytes, when } from '../format.js';
 import { aboutFolder, useLive } from '../live.js';
 import { href } from '../route.js';
 import { entriesOf, filesOfEntries, topNames, type PickedFile } from '../upload.js';
+import { AccessPanel } from './folder/AccessPanel.js';
 import { FilePicker } from './folder/FilePicker.js';
+import { ReadOnlyNotice } from './folder/ReadOnlyNotice.js';
 import { UploadStatus } from './folder/UploadStatus.js';
 import { useUploader } from './folder/use-uploader.js';
 import { VersionsDialog } from './VersionsDialog.js';
@@ -18,6 +20,8 @@ export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; fo
   const folder = useLive((signal) => api.folderStatus(folderId, signal), `status-${folderId}`, aboutFolder(folderId), 500);
   const listing = useLive((signal) => api.listFiles(folderId, path, signal), `files-${folderId}-${path}`, (e) => aboutFolder(folderId)(e) && e.type !== 'folder.progress');
   const settings = useLive((signal) => api.settings(signal), 'settings', () => false);
+  const spaces = useLive((signal) => api.spaces(signal), 'spaces', (e) => e.type === 'space.changed');
+  const admin = spaces.data?.find((s) => s.spaceId === spaceId)?.role === 'admin';
   const uploader = useUploader(folderId, path, settings.data?.settings.maxUploadMb ?? 0, listing.reload);
   const [dragging, setDragging] = useState(false);
   const [replace, setReplace] = useState<PickedFile[] | null>(null);
@@ -64,6 +68,15 @@ export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; fo
       </Breadcrumbs>
       <PageTitle>{segments.at(-1) ?? name}</PageTitle>
       {folder.problem && <ProblemAlert problem={folder.problem} />}
+      {folder.data?.access === 'read' && (
+        <ReadOnlyNotice
+          status={folder.data}
+          onReverted={() => {
+            folder.reload();
+            listing.reload();
+          }}
+        />
+      )}
       <Card
         withBorder
         data-testid="drop-zone"
@@ -77,7 +90,7 @@ export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; fo
       >
         <Group justify="space-between" wrap="wrap" mb="sm">
           <Text size="sm" c="dimmed">
-            {writable ? 'Drop files or folders here to add them to this folder.' : 'You may only read this folder.'}
+            {writable ? 'Drop files or folders here to add them to this folder.' : 'Click a file to download it.'}
           </Text>
           {writable && (
             <Group gap="xs">
@@ -147,6 +160,7 @@ export function FolderBrowser({ spaceId, folderId, path }: { spaceId: string; fo
           </ScrollTable>
         )}
       </Card>
+      {admin && path === '' && folder.data && <AccessPanel spaceId={spaceId} folderId={folderId} folderName={name} />}
       <Modal opened={replace !== null} onClose={() => setReplace(null)} title="Replace existing files?">
         <Text mb="md">Some of these names already exist here. Replacing them changes them for everyone in the space.</Text>
         <Group justify="flex-end">

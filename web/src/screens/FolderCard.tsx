@@ -1,4 +1,4 @@
-import { Badge, Button, Card, Group, List, Progress, Stack, Text } from '@mantine/core';
+import { Anchor, Badge, Button, Card, Group, List, Progress, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { Folder, FolderState } from '../../../src/contract/api.js';
 import { api, problemOf, type Problem } from '../api.js';
@@ -80,14 +80,17 @@ export function FolderCard({ folder, peerName, onChanged }: { folder: Folder; pe
           <div role="status" aria-live="polite">
             <Progress value={percent} aria-label={`Progress of ${folder.name}`} animated />
             <Text size="xs" mt={4}>
-              {progress.files} of {progress.totalFiles} files · {bytes(progress.bytes)} of {bytes(progress.totalBytes)} · {bytes(progress.rate)}/s · {duration(progress.etaSeconds)} left
+              {progress.files} of {progress.totalFiles} file{progress.totalFiles === 1 ? '' : 's'} · {bytes(progress.bytes)} of {bytes(progress.totalBytes)} · {bytes(progress.rate)}/s · {duration(progress.etaSeconds)} left
             </Text>
           </div>
         )}
         {s?.error && <ProblemAlert problem={{ code: 'FOLDER', message: s.error, hint: null }} title="This folder has a problem" />}
         {s && s.localChanges > 0 && (
           <Text size="sm" c="orange">
-            {s.localChanges} change{s.localChanges === 1 ? '' : 's'} made here are not sent (you may only read this folder).
+            {s.localChanges} change{s.localChanges === 1 ? ' made here is' : 's made here are'} not sent (you may only read this folder).{' '}
+            <Anchor href={href({ screen: 'folder', spaceId: folder.spaceId, folderId: folder.folderId, path: '' })} inherit underline="always">
+              Review or revert
+            </Anchor>
           </Text>
         )}
         {s && s.peers.length > 0 && (

@@ -1,7 +1,8 @@
-import { Button, Card, Collapse, Group, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Card, Collapse, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
-import type { Space } from '../../../src/contract/api.js';
+import type { Access, Space } from '../../../src/contract/api.js';
 import { api } from '../api.js';
+import { accessLabel } from '../format.js';
 import { useSubmit } from '../useSubmit.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 import { aboutSpace, useLive } from '../live.js';
@@ -24,19 +25,28 @@ export function Folders({ space }: { space: Space }) {
       {(folders.data ?? []).map((f) => (
         <FolderCard key={f.folderId} folder={f} peerName={(id) => names.get(id) ?? `Device ${id.slice(0, 8)}`} onChanged={folders.reload} />
       ))}
-      {canAdd && <AddFolder spaceId={space.spaceId} onAdded={folders.reload} />}
+      {canAdd && <AddFolder spaceId={space.spaceId} admin={space.role === 'admin'} onAdded={folders.reload} />}
     </Stack>
   );
 }
 
-function AddFolder({ spaceId, onAdded }: { spaceId: string; onAdded: () => void }) {
+const LEVELS = (['none', 'read', 'write'] as const).map((a) => ({ value: a, label: accessLabel[a] ?? a }));
+
+/** Shares a directory of this computer; admins choose who gets it by default (members write, guests nothing). */
+function AddFolder({ spaceId, admin, onAdded }: { spaceId: string; admin: boolean; onAdded: () => void }) {
   const [open, setOpen] = useState(false);
   const [path, setPath] = useState('');
   const [name, setName] = useState('');
+  const [members, setMembers] = useState<Access>('write');
+  const [guests, setGuests] = useState<Access>('none');
   const { busy, problem, onSubmit } = useSubmit(async () => {
-    await api.addFolder(spaceId, { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}) });
+    // Only admins may share with guests; members choose for the team only.
+    const access = admin ? { members, guests } : { members };
+    await api.addFolder(spaceId, { path: path.trim(), ...(name.trim() ? { name: name.trim() } : {}), access });
     setPath('');
     setName('');
+    setMembers('write');
+    setGuests('none');
     setOpen(false);
     onAdded();
   });
@@ -63,6 +73,28 @@ function AddFolder({ spaceId, onAdded }: { spaceId: string; onAdded: () => void 
               spellCheck={false}
             />
             <TextInput label="Name in the space (optional)" description="Defaults to the folder's own name" value={name} onChange={(e) => setName(e.currentTarget.value)} maxLength={255} />
+            <Group grow align="flex-start" wrap="wrap">
+              <Select
+                label="Members may"
+                description="Admins can always read and write"
+                data={LEVELS}
+                value={members}
+                onChange={(v) => v && setMembers(v as Access)}
+                allowDeselect={false}
+                miw={200}
+              />
+              {admin && (
+                <Select
+                  label="Guests may"
+                  description="Guests see only the folders they are given"
+                  data={LEVELS}
+                  value={guests}
+                  onChange={(v) => v && setGuests(v as Access)}
+                  allowDeselect={false}
+                  miw={200}
+                />
+              )}
+            </Group>
             {problem && <ProblemAlert problem={problem} title="The folder was not shared" />}
             <Button type="submit" loading={busy} disabled={path.trim() === ''} w="fit-content">
               Share folder

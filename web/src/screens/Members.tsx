@@ -1,38 +1,41 @@
 import { Badge, Button, Group, Modal, Select, Stack, Table, Text } from '@mantine/core';
 import { useState } from 'react';
 import type { Member, Space } from '../../../src/contract/api.js';
-import { api, problemOf, type Problem } from '../api.js';
+import { api } from '../api.js';
 import { ProblemAlert } from '../components/ProblemAlert.js';
 import { ScrollTable } from '../components/ScrollTable.js';
 import { roleLabel } from '../format.js';
 import { aboutSpace, useLive } from '../live.js';
 import { href } from '../route.js';
+import { useAction } from '../useSubmit.js';
 import { aboutPeople, presenceOf } from './chat/chat-target.js';
 
 const ROLES = ['admin', 'member', 'guest'] as const;
+/** 'an admin', 'a member', 'a guest'. */
+const article = (role: string) => (role === 'admin' ? 'an' : 'a');
 const PRESENCE = { online: { label: 'Online', color: 'teal' }, away: { label: 'Away', color: 'orange' }, offline: { label: 'Offline', color: 'gray' } } as const;
 
 /** Who is in the space, who is online or away; a direct message to one; admins change roles and remove people. */
 export function Members({ space }: { space: Space }) {
   const members = useLive((signal) => api.members(space.spaceId, signal), `members-${space.spaceId}`, (e) => aboutSpace(space.spaceId)(e) || aboutPeople(space.spaceId)(e));
-  const [problem, setProblem] = useState<Problem | null>(null);
+  const { problem, run } = useAction();
+  const [done, setDone] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
   const admin = space.role === 'admin';
 
-  const act = async (action: () => Promise<unknown>) => {
-    setProblem(null);
-    try {
-      await action();
-      members.reload();
-    } catch (err) {
-      setProblem(problemOf(err));
-    }
+  const act = async (action: () => Promise<unknown>, said: string) => {
+    setDone(null);
+    if (await run(action)) setDone(said);
+    members.reload();
   };
 
   return (
     <Stack>
       {members.problem && <ProblemAlert problem={members.problem} />}
       {problem && <ProblemAlert problem={problem} title="The change was not made" />}
+      <div role="status" aria-live="polite">
+        {done && <Text c="teal.9">{done}</Text>}
+      </div>
       <ScrollTable label="Members (scrolls sideways)" minWidth={360}>
         <Table aria-label="Members" verticalSpacing="sm">
           <Table.Thead>
@@ -63,7 +66,7 @@ export function Members({ space }: { space: Space }) {
                       data={ROLES.map((r) => ({ value: r, label: roleLabel[r] ?? r }))}
                       value={m.role}
                       allowDeselect={false}
-                      onChange={(v) => v && v !== m.role && void act(() => api.setRole(space.spaceId, m.memberId, { role: v as (typeof ROLES)[number] }))}
+                      onChange={(v) => v && v !== m.role && void act(() => api.setRole(space.spaceId, m.memberId, { role: v as (typeof ROLES)[number] }), `${m.name} is now ${article(v)} ${roleLabel[v]?.toLowerCase() ?? v}.`)}
                     />
                   ) : (
                     roleLabel[m.role]
@@ -104,7 +107,7 @@ export function Members({ space }: { space: Space }) {
             onClick={() => {
               const m = removing;
               setRemoving(null);
-              if (m) void act(() => api.removeMember(space.spaceId, m.memberId));
+              if (m) void act(() => api.removeMember(space.spaceId, m.memberId), `${m.name} was removed from ${space.name}.`);
             }}
           >
             Remove
