@@ -115,7 +115,7 @@ export interface NetworkPort {
    * The keepers this node may use (replaces the previous list): their DHT nodes become
    * bootstrap nodes, their relays carry connections that no hole punch can make.
    */
-  useKeepers(keepers: readonly KeeperContact[]): void;
+  useKeepers(keepers: readonly KeeperContact[]): Promise<void>;
   /** Non-null when this node runs as a keeper (DHT node for others, relay). */
   keeperOffer(): KeeperOffer | null;
   diagnose(signal?: AbortSignal): Promise<NetworkDiagnosis>;

@@ -54,6 +54,7 @@ declare module 'hyperdht' {
     readonly nodes: { readonly length: number };
 
     fullyBootstrapped(): Promise<void>;
+    ready(): Promise<void>;
     address(): { host: string; family: number; port: number } | null;
     connect(remotePublicKey: Buffer, options?: ConnectOptions): NoiseSecretStream;
     createServer(

@@ -113,7 +113,7 @@ export class MemoryNetwork implements NetworkPort {
   /** The keepers the core handed over; memory has no DHT or relay, so they are only remembered. */
   keepers: readonly KeeperContact[] = [];
 
-  useKeepers(keepers: readonly KeeperContact[]): void {
+  async useKeepers(keepers: readonly KeeperContact[]): Promise<void> {
     this.keepers = [...keepers];
   }
 

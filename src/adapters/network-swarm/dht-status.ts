@@ -24,6 +24,11 @@ export class DhtStatusTracker {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private readonly check = (): void => this.evaluate();
+  private settleFirst: (status: DhtReachability) => void = () => {};
+  /** Resolves with the first verdict (never, if stopped before one). */
+  readonly firstVerdict = new Promise<DhtReachability>((resolve) => {
+    this.settleFirst = resolve;
+  });
 
   constructor(
     private readonly dht: HyperDHT,
@@ -33,6 +38,11 @@ export class DhtStatusTracker {
 
   get status(): DhtReachability {
     return this.verdict ?? 'offline';
+  }
+
+  /** False until the first verdict (the status reads 'offline' meanwhile). */
+  get decided(): boolean {
+    return this.verdict !== null;
   }
 
   start(): void {
@@ -58,6 +68,7 @@ export class DhtStatusTracker {
     const next: DhtReachability | null = online ? 'online' : decided ? 'offline' : null;
     if (next === null || next === this.verdict) return;
     this.verdict = next;
+    this.settleFirst(next);
     this.onChange(next);
   }
 }

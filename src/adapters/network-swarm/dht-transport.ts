@@ -28,6 +28,13 @@ export interface DhtTransportOptions {
   relays(): Buffer[];
   /** Run as a keeper: a full DHT node others bootstrap from, on a fixed port. */
   keeper: boolean;
+  /**
+   * A keeper also runs this many more DHT nodes, on the next UDP ports, bootstrapped from the
+   * first at `keeperHost`: hole punching needs several DHT nodes to size up each NAT (with one
+   * node hyperdht aborts every punch; measured in the NAT lab: 3 nodes are enough).
+   */
+  keeperExtraNodes: number;
+  keeperHost: string | null;
 }
 
 /** hyperdht's verdicts after which only a relay can join two peers (hyperswarm forces relaying on these too). */
@@ -38,12 +45,13 @@ export class DhtTransport {
   private readonly swarm: Hyperswarm;
   private readonly tracker: DhtStatusTracker;
   private readonly dialling = new Set<NoiseSecretStream>();
+  private readonly extraNodes: HyperDHT[] = [];
   private readonly topics = new Map<string, { session: PeerDiscoverySession; recheck: NodeJS.Timeout | null }>();
   private closing: Promise<void> | null = null;
 
   constructor(private readonly options: DhtTransportOptions) {
     const { keyPair, liveness, socket } = options;
-    const dht = new HyperDHT({
+    const dhtOptions = {
       // Always explicit: left undefined, hyperdht would silently use the public nodes.
       bootstrap: [...options.bootstrap],
       keyPair,
@@ -52,9 +60,14 @@ export class DhtTransport {
       host: socket.host ?? (allLoopback(options.bootstrap) ? '127.0.0.1' : undefined),
       ...(socket.port === undefined ? {} : { port: socket.port }),
       ...(socket.firewalled === undefined ? {} : { firewalled: socket.firewalled }),
-      // A keeper is a full node at a fixed, announced port: others bootstrap from it.
-      ...(options.keeper ? { ephemeral: false, firewalled: false, anyPort: false } : {}),
-    });
+    };
+    // A keeper is a full node at a fixed, announced port that others bootstrap from; told its
+    // public address up front (it may know no other node to learn it from), as hyperdht's own
+    // bootstrap nodes are. Without that, hole punches relayed through it fail.
+    const dht =
+      options.keeper && options.keeperHost !== null && socket.port !== undefined
+        ? HyperDHT.bootstrapper(socket.port, options.keeperHost, { ...dhtOptions, host: socket.host ?? '0.0.0.0' })
+        : new HyperDHT({ ...dhtOptions, ...(options.keeper ? { ephemeral: false, firewalled: false, anyPort: false } : {}) });
     this.swarm = new Hyperswarm({
       keyPair,
       dht,
@@ -73,6 +86,14 @@ export class DhtTransport {
 
   get status(): DhtReachability {
     return this.tracker.status;
+  }
+
+  get decided(): boolean {
+    return this.tracker.decided;
+  }
+
+  firstVerdict(): Promise<DhtReachability> {
+    return this.tracker.firstVerdict;
   }
 
   get dht(): HyperDHT {
@@ -107,6 +128,7 @@ export class DhtTransport {
   /** Binds the DHT and announces our key in the background; never waits for the network. */
   start(): void {
     this.tracker.start();
+    this.startExtraNodes();
     this.swarm.listen().catch((err: unknown) => this.options.logger.debug({ err }, 'dht: announcing our key failed'));
   }
 
@@ -187,6 +209,18 @@ export class DhtTransport {
     return this.closing;
   }
 
+  private startExtraNodes(): void {
+    const { keeper, keeperExtraNodes, keeperHost, socket, logger } = this.options;
+    const first = socket.port;
+    if (!keeper || keeperHost === null || first === undefined) return;
+    for (let i = 1; i <= keeperExtraNodes; i++) {
+      const node = HyperDHT.bootstrapper(first + i, keeperHost, { host: socket.host ?? '0.0.0.0', bootstrap: [{ host: keeperHost, port: first }] });
+      node.on('error', (err: unknown) => logger.warn({ err, port: first + i }, 'keeper: extra DHT node failed'));
+      node.ready().catch((err: unknown) => logger.warn({ err, port: first + i }, 'keeper: extra DHT node could not start'));
+      this.extraNodes.push(node);
+    }
+  }
+
   private refreshTopics(): void {
     for (const { session } of this.topics.values()) this.refresh(session);
   }
@@ -213,6 +247,7 @@ export class DhtTransport {
     }
     // Unannouncing to an unreachable DHT waits for request timeouts; forcing ends those at once.
     await this.swarm.dht.destroy({ force: true });
+    await Promise.all(this.extraNodes.map((n) => n.destroy({ force: true }).catch(() => {})));
     await graceful;
   }
 

@@ -41,7 +41,9 @@ export class KeeperRelay {
   async start(): Promise<void> {
     const server = this.dht.createServer({}, (socket) => {
       socket.on('error', (err: unknown) => this.logger.debug({ err }, 'relay: session error'));
-      this.relay.accept(socket, { id: socket.remotePublicKey ?? undefined });
+      // A session's error (a member vanished mid-relay) is its own end, never the keeper's.
+      const session = this.relay.accept(socket, { id: socket.remotePublicKey ?? undefined });
+      session.on('error', (err: unknown) => this.logger.debug({ err }, 'relay: session ended'));
     });
     this.server = server;
     await server.listen(this.keyPair);

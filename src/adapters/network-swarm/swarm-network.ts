@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type NoiseSecretStream from '@hyperswarm/secret-stream';
 import { AbortedError, BadRequestError, PeerUnreachableError, throwIfAborted } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
@@ -37,7 +38,9 @@ export class SwarmNetwork implements NetworkPort {
   private readonly tcp: TcpTransport;
   /** Created by start(): hyperdht binds sockets and starts bootstrapping as soon as it exists. */
   private dht: DhtTransport | null = null;
-  private readonly dhtOptions: DhtTransportOptions | null;
+  private dhtOptions: DhtTransportOptions | null;
+  /** DHTs replaced by one that bootstraps from newly learned keepers, still closing. */
+  private readonly retiring = new Set<DhtTransport>();
   private readonly topics = new Map<string, Buffer>();
   private readonly connections = new Set<StreamPeerConnection>();
   private readonly connectionListeners: Listeners<PeerConnection>;
@@ -85,6 +88,8 @@ export class SwarmNetwork implements NetworkPort {
             bootstrap: options.bootstrap,
             socket: options.keeper ? { ...options.dht, port: options.keeper.dhtPort } : (options.dht ?? {}),
             keeper: options.keeper !== undefined,
+            keeperExtraNodes: KEEPER_EXTRA_DHT_NODES,
+            keeperHost: options.keeper ? keeperIpv4(options.keeper.publicHost) : null,
             relays: () => this.relayKeys(),
             liveness,
             topicRecheckMs: this.timeouts.topicRecheckMs,
@@ -96,7 +101,10 @@ export class SwarmNetwork implements NetworkPort {
               const remoteId = toDeviceId(stream.remotePublicKey ?? Buffer.alloc(0));
               this.adopt(stream, remoteId, stream.isInitiator, 'udx', address);
             },
-            onStatus: (status) => this.statusListeners.emit(status),
+            onStatus: (status) => {
+              this.statusListeners.emit(status);
+              if (status === 'offline') queueMicrotask(() => this.restartDhtWithKeepers());
+            },
           };
   }
 
@@ -118,11 +126,9 @@ export class SwarmNetwork implements NetworkPort {
     }
     this.startMdns();
     if (this.dhtOptions !== null) {
-      this.dht = new DhtTransport(this.dhtOptions);
-      this.dht.start();
-      for (const topic of this.topics.values()) this.dht.join(topic);
-      this.dht.addBootstrap(this.keepers.flatMap((k) => k.dht));
-      if (this.keeperOptions) {
+      this.dhtOptions = { ...this.dhtOptions, bootstrap: this.bootstrapWithKeepers(this.dhtOptions.bootstrap) };
+      this.startDht(this.dhtOptions);
+      if (this.keeperOptions && this.dht !== null) {
         this.relay = new KeeperRelay(this.dht.dht, this.keyPair, this.logger);
         await this.relay.start();
       }
@@ -166,45 +172,50 @@ export class SwarmNetwork implements NetworkPort {
     }
     if (remoteId === this.id) throw new PeerUnreachableError('Cannot dial this device itself.');
 
-    const failures: string[] = [];
-    for (const address of addresses) {
-      const target = parseHostPort(address);
-      if (target === null) {
-        failures.push(`${address}: not a host:port address`);
-        continue;
-      }
-      const what = `Dialling ${shortId(remoteId)} at ${address}`;
-      try {
-        const stream = await withDeadline((s) => this.tcp.dial(remoteId, target, s), {
-          timeoutMs: this.timeouts.dialAttemptMs,
-          signal,
-          what,
-        });
-        return this.dialled(stream, remoteId, 'tcp', address, signal);
-      } catch (err) {
-        if (err instanceof AbortedError) throw err;
-        failures.push(`${address}: ${messageOf(err)}`);
-      }
+    const useDht = this.dht !== null && options?.dht !== false;
+    const targets = addresses.map((address) => ({ address, target: parseHostPort(address) }));
+    const failures = targets.filter((t) => t.target === null).map((t) => `${t.address}: not a host:port address`);
+    const attempts: DialAttempt[] = targets.flatMap(({ address, target }) =>
+      target === null
+        ? []
+        : [{
+            label: address,
+            kind: 'tcp' as const,
+            run: async (s: AbortSignal) => {
+              const stream = await withDeadline((d) => this.tcp.dial(remoteId, target, d), {
+                timeoutMs: this.timeouts.dialAttemptMs,
+                signal: s,
+                what: `Dialling ${shortId(remoteId)} at ${address}`,
+              });
+              return { stream, transport: 'tcp' as const, address: address as ConnectionInfo['remoteAddress'] };
+            },
+          }],
+    );
+    const dht = this.dht;
+    if (useDht && dht !== null) {
+      attempts.push({
+        label: 'DHT',
+        kind: 'dht',
+        run: async (s: AbortSignal) => {
+          const stream = await withDeadline((d) => dht.dial(remoteId, d), {
+            timeoutMs: this.timeouts.dhtDialMs,
+            signal: s,
+            what: `Looking up ${shortId(remoteId)} on the DHT`,
+          });
+          return { stream, transport: 'udx' as const, address: () => udxAddress(stream) };
+        },
+      });
     }
-
-    if (this.dht !== null && options?.dht !== false) {
-      const dht = this.dht;
-      try {
-        const stream = await withDeadline((s) => dht.dial(remoteId, s), {
-          timeoutMs: this.timeouts.dhtDialMs,
-          signal,
-          what: `Looking up ${shortId(remoteId)} on the DHT`,
-        });
-        return this.dialled(stream, remoteId, 'udx', () => udxAddress(stream), signal);
-      } catch (err) {
-        if (err instanceof AbortedError) throw err;
-        failures.push(`DHT: ${messageOf(err)}`);
-      }
+    if (attempts.length === 0) {
+      const why = failures.length > 0 ? failures.join('; ') : 'no address given and no DHT';
+      throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${why}).`);
     }
-
-    const why = failures.length > 0 ? failures.join('; ') : 'no address given and no DHT';
-    this.logger.debug({ peer: remoteId, failures }, 'dial failed');
-    throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${why}).`);
+    const won = await raceDials(attempts, DHT_HEAD_START_MS, signal, failures);
+    if (won === null) {
+      this.logger.debug({ peer: remoteId, failures }, 'dial failed');
+      throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${failures.join('; ')}).`);
+    }
+    return this.dialled(won.stream, remoteId, won.transport, won.address, signal);
   }
 
   joinTopic(topic: Buffer): void {
@@ -221,17 +232,74 @@ export class SwarmNetwork implements NetworkPort {
     this.mdnsDiscovery?.setTopics([...this.topics.values()]);
   }
 
-  useKeepers(keepers: readonly KeeperContact[]): void {
+  useKeepers(keepers: readonly KeeperContact[]): Promise<void> {
     this.keepers = keepers.filter((k) => k.deviceId !== this.id);
-    this.dht?.addBootstrap(this.keepers.flatMap((k) => k.dht));
+    const options = this.dhtOptions;
+    if (options === null || this.dht === null) return Promise.resolve();
+    const bootstrap = this.bootstrapWithKeepers(options.bootstrap);
+    if (bootstrap.length === options.bootstrap.length) return Promise.resolve();
+    this.dhtOptions = { ...options, bootstrap };
+    // A working DHT (it knows our NAT) just takes the keepers' nodes into its routing table;
+    // one that reached nobody is restarted on them. The first seconds after start, before the
+    // verdict, the caller (a join) waits for it.
+    const dht = this.dht;
+    const apply = (): void => {
+      if (this.dht !== dht || this.closing !== null) return;
+      if (dht.status === 'online') dht.addBootstrap(bootstrap);
+      else this.restartDhtWithKeepers();
+    };
+    if (dht.decided) {
+      apply();
+      return Promise.resolve();
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const undecided = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, this.timeouts.dhtOfflineAfterMs + 1_000);
+    });
+    return Promise.race([dht.firstVerdict().then(() => undefined), undecided]).then(() => {
+      clearTimeout(timer);
+      apply();
+    });
+  }
+
+  /**
+   * A DHT that reached no node does not take new bootstrap nodes well (hyperdht samples our
+   * NAT from bootstrap answers only at start): start a fresh one that bootstraps from the
+   * keepers alone (the others did not answer, and a name that does not resolve costs DNS
+   * timeouts on every bootstrap). A keeper never gets here (it is its own bootstrap).
+   */
+  private restartDhtWithKeepers(): void {
+    const keeperNodes = this.bootstrapWithKeepers([]);
+    if (this.dht === null || this.dhtOptions === null || this.closing !== null || keeperNodes.length === 0 || this.keeperOptions) return;
+    if (this.dhtOptions.bootstrap.length === keeperNodes.length && this.dhtOptions.bootstrap.every((b) => keeperNodes.includes(b))) return;
+    this.dhtOptions = { ...this.dhtOptions, bootstrap: keeperNodes };
+    // The old one closes in the background: unannouncing to nodes that never answered takes
+    // seconds, and the new one binds another UDP port if ours is still held.
+    const old = this.dht;
+    this.retiring.add(old);
+    void old.close().finally(() => this.retiring.delete(old));
+    this.logger.info({ bootstrap: keeperNodes }, 'dht: no DHT node answered; restarting with the keepers as bootstrap');
+    this.startDht(this.dhtOptions);
+  }
+
+  private startDht(options: DhtTransportOptions): void {
+    this.dht = new DhtTransport(options);
+    this.dht.start();
+    for (const topic of this.topics.values()) this.dht.join(topic);
+  }
+
+  private bootstrapWithKeepers(bootstrap: readonly string[]): string[] {
+    return [...new Set([...bootstrap, ...this.keepers.flatMap((k) => k.dht)])];
   }
 
   keeperOffer(): KeeperOffer | null {
     const tcp = this.tcp.address();
     if (!this.keeperOptions || this.relay === null || tcp === null || this.closing !== null) return null;
     const { publicHost, dhtPort } = this.keeperOptions;
+    const ports = Array.from({ length: 1 + KEEPER_EXTRA_DHT_NODES }, (_, i) => dhtPort + i);
+    const dhtHosts = publicHost ? [publicHost] : dialableAddresses('0.0.0.0', 1).filter((a) => !a.startsWith('127.')).map((a) => a.slice(0, a.lastIndexOf(':')));
     return {
-      dht: publicHost ? [formatHostPort(publicHost, dhtPort)] : dialableAddresses('0.0.0.0', dhtPort).filter((a) => !a.startsWith('127.')),
+      dht: dhtHosts.flatMap((host) => ports.map((port) => formatHostPort(host, port))).slice(0, 8),
       tcp: publicHost ? [formatHostPort(publicHost, tcp.port)] : this.addresses().filter((a) => !a.startsWith('127.')),
       relay: this.relay.publicKey,
     };
@@ -353,11 +421,91 @@ export class SwarmNetwork implements NetworkPort {
   private async shutdown(): Promise<void> {
     for (const conn of [...this.connections]) conn.close();
     await this.relay?.close();
-    await Promise.all([this.tcp.close(), this.dht?.close(), this.mdnsDiscovery?.close()]);
+    await Promise.all([this.tcp.close(), this.dht?.close(), this.mdnsDiscovery?.close(), ...[...this.retiring].map((d) => d.close())]);
     this.connectionListeners.clear();
     this.statusListeners.clear();
     this.logger.info({ id: shortId(this.id) }, 'network closed');
   }
+}
+
+/**
+ * Direct addresses are tried all at once (an unreachable private address costs its timeout
+ * otherwise, 5 s each); the DHT, slower to set up, starts this long after them, or as soon as
+ * every direct address failed.
+ */
+const DHT_HEAD_START_MS = 1_500;
+
+interface DialAttempt {
+  label: string;
+  kind: 'tcp' | 'dht';
+  run(signal: AbortSignal): Promise<{ stream: NoiseSecretStream; transport: Transport; address: ConnectionInfo['remoteAddress'] }>;
+}
+
+/**
+ * Runs the attempts (TCP ones at once, the DHT one after `dhtAfterMs` or when every TCP one
+ * failed); the first to connect wins, the others are cancelled, and a stream that still
+ * connects after the winner is destroyed. Null if all failed (reasons appended to `failures`).
+ */
+function raceDials(
+  attempts: DialAttempt[],
+  dhtAfterMs: number,
+  signal: AbortSignal | undefined,
+  failures: string[],
+): Promise<Awaited<ReturnType<DialAttempt['run']>> | null> {
+  return new Promise((resolve, reject) => {
+    const race = new AbortController();
+    let settled = false;
+    let running = 0;
+    let dhtTimer: NodeJS.Timeout | undefined;
+    const tcp = attempts.filter((a) => a.kind === 'tcp');
+    const later = attempts.filter((a) => a.kind === 'dht');
+    let tcpLeft = tcp.length;
+    const finish = (value: Awaited<ReturnType<DialAttempt['run']>> | null, err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(dhtTimer);
+      signal?.removeEventListener('abort', onAbort);
+      race.abort();
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onAbort = (): void => finish(null, new AbortedError());
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const start = (attempt: DialAttempt): void => {
+      running++;
+      attempt.run(race.signal).then(
+        (result) => {
+          if (settled) result.stream.destroy();
+          else finish(result);
+        },
+        (err: unknown) => {
+          if (!settled) failures.push(`${attempt.label}: ${messageOf(err)}`);
+        },
+      ).finally(() => {
+        running--;
+        if (attempt.kind === 'tcp' && --tcpLeft === 0) startLater();
+        if (running === 0 && later.length === 0 && tcpLeft === 0) finish(null);
+      });
+    };
+    const startLater = (): void => {
+      clearTimeout(dhtTimer);
+      if (settled) return;
+      for (const attempt of later.splice(0)) start(attempt);
+    };
+    for (const attempt of tcp) start(attempt);
+    if (tcp.length === 0) startLater();
+    else if (later.length > 0) dhtTimer = setTimeout(startLater, dhtAfterMs);
+  });
+}
+
+/** DHT nodes a keeper runs besides its first (see DhtTransportOptions.keeperExtraNodes). */
+const KEEPER_EXTRA_DHT_NODES = 2;
+
+/** Where a keeper's extra DHT nodes find its first one: its public IPv4, else its first LAN IPv4. */
+function keeperIpv4(publicHost: string | undefined): string | null {
+  if (publicHost !== undefined && isIP(publicHost) === 4) return publicHost;
+  const lan = dialableAddresses('0.0.0.0', 1).find((a) => !a.startsWith('127.'));
+  return lan === undefined ? null : lan.slice(0, lan.lastIndexOf(':'));
 }
 
 function messageOf(err: unknown): string {

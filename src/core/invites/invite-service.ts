@@ -100,7 +100,7 @@ export class InviteService implements StrangerHandler {
       return spaces.list().find((s) => s.spaceId === offer.spaceId)!;
     }
     // The space's keepers: bootstrap and relay to reach an inviter behind a router.
-    peers.useInviteKeepers(offer.keepers.map((k) => ({ deviceId: k.id, dht: k.dht, relay: k.relay })));
+    await peers.useInviteKeepers(offer.keepers.map((k) => ({ deviceId: k.id, dht: k.dht, relay: k.relay })));
     const release = peers.expectJoinTarget(offer.inviter);
     let conn: PeerConnection | null = null;
     try {

@@ -100,7 +100,7 @@ export class PeerManager {
     network.onConnection((conn) => this.onConnection(conn));
     events.on('space.changed', ({ spaceId }) => this.onSpaceChanged(spaceId));
     this.refreshTopics();
-    this.refreshKeepers();
+    void this.refreshKeepers();
     this.ticker = this.deps.clock.setInterval(() => this.dialMissing(), DIAL_TICK_MS);
     this.dialMissing();
   }
@@ -119,9 +119,9 @@ export class PeerManager {
   }
 
   /** The keepers an invite names, used until the log (which names them too) is ours. */
-  useInviteKeepers(keepers: readonly KeeperContact[]): void {
+  useInviteKeepers(keepers: readonly KeeperContact[]): Promise<void> {
     this.inviteKeepers = [...keepers];
-    this.refreshKeepers();
+    return this.refreshKeepers();
   }
 
   ownsConnection(conn: PeerConnection): boolean {
@@ -259,7 +259,7 @@ export class PeerManager {
       for (const p of this.protocols) p.attach(session.conn, this.sharedSpaces(id));
     }
     this.refreshTopics();
-    this.refreshKeepers();
+    void this.refreshKeepers();
     this.dialMissing();
   }
 
@@ -268,12 +268,14 @@ export class PeerManager {
    * relays; their TCP addresses, signed by themselves in the log, are where we dial them.
    * A keeper also (re)announces its own endpoint here.
    */
-  private refreshKeepers(): void {
+  private refreshKeepers(): Promise<void> {
     const { network, spaces, store, logger } = this.deps;
     publishKeeperEndpoint(spaces, network.keeperOffer(), logger);
     const fromLogs = keepersOfSpaces(spaces);
     const ids = new Set(fromLogs.map((k) => k.keeperId));
-    network.useKeepers([...fromLogs.map(toContact), ...this.inviteKeepers.filter((k) => !ids.has(k.deviceId))]);
+    const using = network
+      .useKeepers([...fromLogs.map(toContact), ...this.inviteKeepers.filter((k) => !ids.has(k.deviceId))])
+      .catch((err: unknown) => logger.warn({ err }, 'could not use the keepers'));
     for (const k of fromLogs) {
       if (k.keeperId === spaces.selfId || k.tcp.length === 0) continue;
       const known = store.peers.get(k.keeperId);
@@ -281,6 +283,7 @@ export class PeerManager {
       if (known && addresses.length === known.addresses.length && addresses.every((a, i) => a === known.addresses[i])) continue;
       store.peers.upsert({ deviceId: k.keeperId, name: known?.name ?? '', addresses, lastSeen: known?.lastSeen ?? 0 });
     }
+    return using;
   }
 
   private refreshTopics(): void {
