@@ -238,9 +238,22 @@ async function client() {
   } else {
     await new Promise((r) => setTimeout(r, 500));
   }
+  // Still alive after the wait? One more echo round trip.
+  let aliveAtEnd = null;
+  if (result.outcome === 'open' && !conn.destroyed) {
+    aliveAtEnd = await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      conn.once('data', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+      conn.write(b4a.from('ping2'));
+    });
+  }
   const raw = conn.rawStream;
   out({
     ev: 'result',
+    aliveAtEnd,
     ...result,
     echoMs,
     upgraded,

@@ -153,6 +153,7 @@ async function natScenario({ variant, nodes, relay, env, sameIp }) {
       via: res.via,
       upgraded: res.upgraded ? `yes +${res.upgraded.afterOpenMs} ms -> ${res.upgraded.via}` : 'no',
       echoMs: res.echoMs,
+      aliveAtEnd: res.aliveAtEnd,
       a: { firewalled: cl.firewalled, randomized: cl.randomized, host: cl.host, port: cl.port },
       b: { firewalled: sl.firewalled, randomized: sl.randomized, host: sl.host, port: sl.port },
       punches: res.punches,
@@ -251,7 +252,7 @@ for (const s of scenarios) {
     const summary =
       'works' in r
         ? `mdns works=${r.works} a=${JSON.stringify(r.a)} b=${JSON.stringify(r.b)}`
-        : `${r.outcome} ${r.ms ?? ''} ms via=${r.via ?? '-'} upgraded=${r.upgraded ?? '-'} ` +
+        : `${r.outcome} ${r.ms ?? ''} ms via=${r.via ?? '-'} upgraded=${r.upgraded ?? '-'} alive=${r.aliveAtEnd ?? '-'} ` +
           (r.a ? `errors=${r.errorsCreated} a=${JSON.stringify(r.a)} b=${JSON.stringify(r.b)} relayPairs=${r.relayPairs}` : '') +
           (r.server ? ` server=${JSON.stringify(r.server)}` : '') +
           (r.error ? ` error=${r.error}` : '');

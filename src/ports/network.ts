@@ -83,6 +83,8 @@ export interface NetworkDiagnosis {
 export interface DialOptions {
   /** false: direct addresses only, no DHT (upgrading a punched or relayed connection to TCP). */
   dht?: boolean;
+  /** false: never through a keeper's relay (trying to move a relayed connection to a direct path). */
+  relay?: boolean;
 }
 
 export interface NetworkPort {

@@ -163,8 +163,11 @@ export class DhtTransport {
    * Connects by public key, hole punching if needed. Bypasses hyperswarm's peer queue (and
    * its retries and bans) on purpose: the caller bounds this attempt and decides what next.
    */
-  async dial(remoteId: string, signal: AbortSignal): Promise<NoiseSecretStream> {
-    // Through a relay at once when our NAT is symmetric; else punch, and relay if that cannot work.
+  async dial(remoteId: string, signal: AbortSignal, options: { relay?: boolean } = {}): Promise<NoiseSecretStream> {
+    if (options.relay === false) return this.dialOnce(remoteId, null, signal);
+    // Through a relay at once when our NAT is symmetric; else punch first, and relay when that
+    // cannot work. (Relaying every dial from the start, letting hyperdht upgrade it, measured no
+    // faster in the NAT lab: see docs/connectivity.md.)
     try {
       return await this.dialOnce(remoteId, this.relaysFor(this.swarm.dht.randomized), signal);
     } catch (err) {

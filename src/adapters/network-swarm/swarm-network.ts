@@ -197,7 +197,7 @@ export class SwarmNetwork implements NetworkPort {
         label: 'DHT',
         kind: 'dht',
         run: async (s: AbortSignal) => {
-          const stream = await withDeadline((d) => dht.dial(remoteId, d), {
+          const stream = await withDeadline((d) => dht.dial(remoteId, d, { relay: options?.relay !== false }), {
             timeoutMs: this.timeouts.dhtDialMs,
             signal: s,
             what: `Looking up ${shortId(remoteId)} on the DHT`,

@@ -304,7 +304,9 @@ export class PeerManager {
   /**
    * A peer reached by hole punching or through a relay is tried now and then on its TCP
    * addresses (a keeper, a public or port-forwarded address, the same LAN): the TCP fast path
-   * moves several times more data per CPU cycle. Both ends keep the TCP connection (dedupe.ts).
+   * moves several times more data per CPU cycle. A relayed peer is also tried by a hole punch
+   * (a NAT may have been misjudged, or have changed). Both ends keep the better connection
+   * (dedupe.ts: tcp, then udx, then relay).
    */
   private upgradeToTcp(): void {
     const now = this.deps.clock.now();
@@ -314,12 +316,13 @@ export class PeerManager {
       if (this.dialing.has(id) || session.leaving) continue;
       const addresses = this.deps.store.peers.get(id)?.addresses ?? [];
       const plan = this.upgradeAt.get(id);
-      if (addresses.length === 0 || (plan && now < plan.next)) continue;
+      const punch = transport === 'relay' && this.deps.network.dhtStatus() === 'online';
+      if ((addresses.length === 0 && !punch) || (plan && now < plan.next)) continue;
       const delay = Math.min((plan?.delay ?? UPGRADE_FIRST_MS / 2) * 2, UPGRADE_MAX_MS);
       this.upgradeAt.set(id, { next: now + delay, delay });
       this.dialing.add(id);
       this.deps.network
-        .dial(id, addresses, this.abort.signal, { dht: false })
+        .dial(id, addresses, this.abort.signal, punch ? { relay: false } : { dht: false })
         .then((conn) => {
           if (this.stopped) conn.close();
           else this.upgradeAt.delete(id);
