@@ -561,6 +561,8 @@ async function loseReadAccess(
   const { a, spaceId } = f;
   const shared = content(sim, who, folder, existing);
   expect(shared).toBeDefined();
+  // The file may have just arrived: its folder settles (a scan may follow) before access is taken away.
+  await sim.until(() => who.sync.status(folder.folderId).state === 'idle', 'the folder settles');
   expect(who.sync.status(folder.folderId)).toMatchObject({ state: 'idle', access: expect.stringMatching(/read|write/) });
   const states: { folderId: string; state: string; error: string | null }[] = [];
   who.events.on('folder.state', (e) => void states.push(e));
