@@ -137,12 +137,14 @@ export class PeerManager {
     const ids = new Set([...known.keys(), ...this.sessions.keys()]);
     return [...ids].sort().map((deviceId) => {
       const s = this.sessions.get(deviceId);
+      // One read of the path: a udx connection's can change (relayed, then punched) between reads.
+      const transport = s ? s.conn.transport : null;
       return {
         deviceId,
         name: s?.name ?? this.memberName(deviceId) ?? this.deps.store.peers.get(deviceId)?.name ?? '',
         connected: s?.online ?? false,
-        direct: s ? s.conn.direct : false,
-        transport: s ? s.conn.transport : null,
+        direct: transport !== null && transport !== 'relay',
+        transport,
         address: s?.conn.remoteAddress ?? null,
         rttMs: s?.rttMs ?? null,
       };
