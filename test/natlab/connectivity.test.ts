@@ -33,8 +33,8 @@ describe('NAT lab: members connect, sync a folder and chat', () => {
   let root = '';
 
   afterEach(async (ctx) => {
-    // A failed run keeps every node's log in test-output/natlab-logs/ (the homes are removed).
-    if (ctx.task.result?.state === 'fail') {
+    // A failed run (or any, with AGORA_NATLAB_LOGS=1) keeps every node's log in test-output/natlab-logs/.
+    if (ctx.task.result?.state === 'fail' || process.env.AGORA_NATLAB_LOGS === '1') {
       const dir = join(output, 'natlab-logs', ctx.task.name.split(':')[0] ?? 'run');
       mkdirSync(dir, { recursive: true });
       for (const n of nodes) writeFileSync(join(dir, `${n.label}.log`), n.logTail(100_000) + '\n');

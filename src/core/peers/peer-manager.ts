@@ -318,7 +318,7 @@ export class PeerManager {
       if (this.dialing.has(id) || session.leaving) continue;
       const addresses = this.deps.store.peers.get(id)?.addresses ?? [];
       const plan = this.upgradeAt.get(id);
-      const punch = transport === 'relay' && this.deps.network.dhtStatus() === 'online';
+      const punch = transport === 'relay' && this.deps.network.dhtStatus() === 'online' && this.deps.spaces.selfId > id;
       if ((addresses.length === 0 && !punch) || (plan && now < plan.next)) continue;
       const delay = Math.min((plan?.delay ?? UPGRADE_FIRST_MS / 2) * 2, UPGRADE_MAX_MS);
       this.upgradeAt.set(id, { next: now + delay, delay });
@@ -341,11 +341,15 @@ export class PeerManager {
     for (const id of this.deps.spaces.peersInCommon().keys()) {
       if (this.sessions.has(id) || this.dialing.has(id) || !this.backoff.due(id, this.deps.clock.now())) continue;
       const addresses = this.deps.store.peers.get(id)?.addresses ?? [];
-      if (addresses.length === 0 && !dhtEnabled) continue;
+      // Over the DHT only one side dials: the one with the larger id, as hyperswarm expects on
+      // its server side. When both did, each side's duplicate rules closed the other's
+      // connection and they went on redialling each other (seen in the NAT lab).
+      const viaDht = dhtEnabled && this.deps.spaces.selfId > id;
+      if (addresses.length === 0 && !viaDht) continue;
       this.dialing.add(id);
       this.backoff.failed(id, this.deps.clock.now()); // counts as an attempt until it succeeds
       this.deps.network
-        .dial(id, addresses, this.abort.signal)
+        .dial(id, addresses, this.abort.signal, viaDht ? {} : { dht: false })
         .then((conn) => {
           // onConnection already made a session of it; nothing more to do.
           if (this.stopped) conn.close();
