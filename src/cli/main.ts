@@ -11,6 +11,7 @@ import { registerChatCommands } from './chat-commands.js';
 import { collect, parseGrant } from './access-view.js';
 import { printFolderSummary, registerFolderCommands } from './folder-commands.js';
 import { printSignInLinkWhenReady, registerOpenCommand } from './open-command.js';
+import { registerKeeperCommand } from './keeper-command.js';
 import { EXIT_USAGE, printJson, printLine, printTable, reportError, shortId, UsageError } from './output.js';
 
 const program = new Command();
@@ -76,38 +77,7 @@ program
     else printLine(`Agora node "${status.name}" is running in the background.\n  Web app: ${status.api}/ (sign in with: agora open)\n  Stop it with: agora stop`);
   });
 
-program
-  .command('keeper')
-  .description('run an always-on keeper: a DHT bootstrap node and a blind relay for the spaces it joins (join them with an invite of role keeper)')
-  .option('--detach', 'run in the background and return once it is ready')
-  .option('--listen <host:port>', 'TCP address members connect to', '0.0.0.0:0')
-  .option('--dht-port <port>', 'UDP port of its DHT node (members bootstrap from it)', '49737')
-  .option('--public-host <host>', 'the name or address members reach this machine at (default: its own addresses)')
-  .option('--api <host:port>', 'local API address (port 0 = any free port)', '127.0.0.1:7420')
-  .option('--bootstrap <host:port,...>', 'other DHT nodes to join (default: the public ones)')
-  .option('--no-mdns', 'do not announce or look for nodes on the LAN')
-  .option('--json', 'print JSON (with --detach)')
-  .action(async (opts: { detach?: boolean; listen: string; dhtPort: string; publicHost?: string; api: string; bootstrap?: string; mdns: boolean; json?: boolean }, command: Command) => {
-    const given = (name: string) => command.getOptionValueSource(name) === 'cli';
-    const port = Number(opts.dhtPort);
-    if (!/^\d{1,5}$/.test(opts.dhtPort) || port < 1 || port > 65535) throw new UsageError(`--dht-port must be a port from 1 to 65535 (got "${opts.dhtPort}").`);
-    if (opts.publicHost !== undefined && !/^(?:[A-Za-z0-9.-]+|\[[0-9a-fA-F:.]+\])$/.test(opts.publicHost)) {
-      throw new UsageError(`--public-host must be a host name or an IP address, without a port (got "${opts.publicHost}").`);
-    }
-    const flags = ['--keeper', '--dht-port', String(port)];
-    if (opts.publicHost) flags.push('--public-host', opts.publicHost);
-    if (given('listen')) flags.push('--listen', opts.listen);
-    if (given('api')) flags.push('--api', opts.api);
-    if (opts.bootstrap) flags.push('--bootstrap', opts.bootstrap);
-    if (!opts.mdns) flags.push('--no-mdns');
-    if (!opts.detach) {
-      process.exitCode = await runForeground(home(), flags);
-      return;
-    }
-    const status = await startDetached(home(), flags);
-    if (opts.json) printJson(status);
-    else printLine(`Agora keeper "${status.name}" is running in the background.\n  DHT node: UDP ${port}\n  Join a space with: agora join CODE (an invite of role keeper)\n  Stop it with: agora stop`);
-  });
+registerKeeperCommand(program, home);
 
 program
   .command('stop')
