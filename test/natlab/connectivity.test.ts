@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createLab, labAvailable, type Lab, type LabVariant } from './lab.js';
-import { LabNode, poll, type PeerRow } from './lab-node.js';
+import type { Peer } from '../../src/contract/api.js';
+import { LabNode, poll } from './lab-node.js';
 
 /**
  * The connectivity matrix, with real `agora` processes in network namespaces (scripts/natlab.sh):
@@ -90,7 +91,7 @@ describe('NAT lab: members connect, sync a folder and chat', () => {
       const started = Date.now();
       await b.run('join', invite.code, '--dir', join(root, 'bob-space'));
       const link = await poll(async () => {
-        const alice = (await b.json<PeerRow[]>('peers')).find((p) => p.deviceId === aliceId);
+        const alice = (await b.json<Peer[]>('peers')).find((p) => p.deviceId === aliceId);
         return alice?.connected ? alice : undefined;
       }, 'Bob connected to Alice', 60_000);
       const connectMs = Date.now() - started;
@@ -109,7 +110,7 @@ describe('NAT lab: members connect, sync a folder and chat', () => {
       await poll(async () => ((await a.json<{ text: string }[]>('chat', 'read', '--space', 'Acme', '--with', 'Bob')).some((m) => m.text === 'pong') ? true : undefined), 'Bob\'s message at Alice');
 
       // How they are connected now (a relayed connection may have been upgraded meanwhile).
-      const now = (await b.json<PeerRow[]>('peers')).find((p) => p.deviceId === link.deviceId);
+      const now = (await b.json<Peer[]>('peers')).find((p) => p.deviceId === link.deviceId);
       const doctor = await b.json<{ nat: string; keeperReachable: boolean | null }>('doctor');
       const row: Row = {
         variant,
@@ -160,7 +161,7 @@ describe('NAT lab: members connect, sync a folder and chat', () => {
     const started = Date.now();
     const aliceId = (await a.json<{ deviceId: string }>('status')).deviceId;
     const link = await poll(async () => {
-      const alice = (await b.json<PeerRow[]>('peers')).find((p) => p.deviceId === aliceId);
+      const alice = (await b.json<Peer[]>('peers')).find((p) => p.deviceId === aliceId);
       return alice?.connected ? alice : undefined;
     }, 'Alice and Bob find each other again over mDNS', 60_000);
     const connectMs = Date.now() - started;

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '../helpers/wait.js';
 import type { Lab, LabHost } from './lab.js';
 
 const bin = fileURLToPath(new URL('../../bin/agora.js', import.meta.url));
@@ -50,28 +51,26 @@ export class LabNode {
   }
 }
 
-export interface PeerRow {
-  deviceId: string;
-  name: string;
-  connected: boolean;
-  direct: boolean;
-  transport: string | null;
-  address: string | null;
-  rttMs: number | null;
-}
-
-/** Polls until `check` returns a value (not undefined), or fails with `what` after `timeoutMs`. */
+/**
+ * Waits until `check` returns a value (not undefined), asking again while it throws (a CLI call
+ * can fail while a node restarts); fails with `what` and the last error after `timeoutMs`.
+ */
 export async function poll<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
+  let value: T | undefined;
   let last: unknown = null;
-  for (;;) {
+  const ready = async (): Promise<boolean> => {
     try {
-      const value = await check();
-      if (value !== undefined) return value;
+      value = await check();
+      return value !== undefined;
     } catch (err) {
       last = err;
+      return false;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
+  };
+  try {
+    await waitFor(ready, what, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}${last ? ` (last error: ${String(last)})` : ''}`, { cause: err });
   }
+  return value as T;
 }

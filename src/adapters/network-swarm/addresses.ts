@@ -35,12 +35,16 @@ function isWildcard(host: string): boolean {
  */
 export function dialableAddresses(host: string, port: number): string[] {
   if (!isWildcard(host)) return [formatHostPort(host, port)];
+  return [...new Set([...lanIpv4s(), '127.0.0.1'].map((ip) => formatHostPort(ip, port)))];
+}
+
+/** This machine's non-internal IPv4 addresses, in interface order. */
+export function lanIpv4s(): string[] {
   const found: string[] = [];
   for (const list of Object.values(networkInterfaces())) {
     for (const nic of list ?? []) {
-      if (nic.family === 'IPv4' && !nic.internal) found.push(formatHostPort(nic.address, port));
+      if (nic.family === 'IPv4' && !nic.internal) found.push(nic.address);
     }
   }
-  found.push(formatHostPort('127.0.0.1', port));
   return [...new Set(found)];
 }

@@ -18,7 +18,7 @@ import { isDeviceId, shortId, toDeviceId } from '../network-common/ids.js';
 import { Listeners } from '../network-common/listeners.js';
 import { noopLogger } from '../network-common/noop-logger.js';
 import { StreamPeerConnection, type ConnectionInfo } from '../network-common/stream-connection.js';
-import { dialableAddresses, formatHostPort, parseHostPort } from './addresses.js';
+import { dialableAddresses, formatHostPort, lanIpv4s, parseHostPort } from './addresses.js';
 import { diagnose } from './diagnose.js';
 import { DHT_HEAD_START_MS, raceDials, type DialAttempt } from './dial-race.js';
 import { KeeperRelay } from './keeper-relay.js';
@@ -298,7 +298,7 @@ export class SwarmNetwork implements NetworkPort {
     if (!this.keeperOptions || this.relay === null || tcp === null || this.closing !== null) return null;
     const { publicHost, dhtPort } = this.keeperOptions;
     const ports = Array.from({ length: 1 + KEEPER_EXTRA_DHT_NODES }, (_, i) => dhtPort + i);
-    const dhtHosts = publicHost ? [publicHost] : dialableAddresses('0.0.0.0', 1).filter((a) => !a.startsWith('127.')).map((a) => a.slice(0, a.lastIndexOf(':')));
+    const dhtHosts = publicHost ? [publicHost] : lanIpv4s();
     return {
       dht: dhtHosts.flatMap((host) => ports.map((port) => formatHostPort(host, port))).slice(0, 8),
       tcp: publicHost ? [formatHostPort(publicHost, tcp.port)] : this.addresses().filter((a) => !a.startsWith('127.')),
@@ -435,7 +435,6 @@ const KEEPER_EXTRA_DHT_NODES = 2;
 /** Where a keeper's extra DHT nodes find its first one: its public IPv4, else its first LAN IPv4. */
 function keeperIpv4(publicHost: string | undefined): string | null {
   if (publicHost !== undefined && isIP(publicHost) === 4) return publicHost;
-  const lan = dialableAddresses('0.0.0.0', 1).find((a) => !a.startsWith('127.'));
-  return lan === undefined ? null : lan.slice(0, lan.lastIndexOf(':'));
+  return lanIpv4s()[0] ?? null;
 }
 

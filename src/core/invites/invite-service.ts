@@ -121,6 +121,8 @@ export class InviteService implements StrangerHandler {
       return spaces.list().find((s) => s.spaceId === offer.spaceId)!;
     } finally {
       release();
+      // Joined, the log names the keepers; not joined, the invite's keepers are no business of ours.
+      void peers.useInviteKeepers([]);
       // The invite connection served its purpose; the member connection is dialled afresh.
       if (conn && !peers.ownsConnection(conn)) conn.close();
       peers.connectSoon(offer.inviter);

@@ -49,7 +49,7 @@ export function publishKeeperEndpoint(spaces: SpaceService, offer: KeeperOffer |
     const state = spaces.state(space.spaceId);
     if (state.roleOf(spaces.selfId) !== 'keeper') continue;
     const current = state.keeperEndpoints.get(spaces.selfId);
-    if (current && current.relay === offer.relay && same(current.dht, offer.dht) && same(current.tcp, offer.tcp)) continue;
+    if (current && current.relay === offer.relay && sameStrings(current.dht, offer.dht) && sameStrings(current.tcp, offer.tcp)) continue;
     try {
       spaces.append(space.spaceId, { type: 'keeper.endpoint', dht: offer.dht.slice(0, 8), tcp: offer.tcp.slice(0, 8), relay: offer.relay });
       logger.info({ spaceId: space.spaceId.slice(0, 12), dht: offer.dht, tcp: offer.tcp }, 'keeper: announced where members reach it');
@@ -63,6 +63,7 @@ function union(a: readonly string[], b: readonly string[]): string[] {
   return [...new Set([...a, ...b])];
 }
 
-function same(a: readonly string[], b: readonly string[]): boolean {
+/** Same strings in the same order. */
+export function sameStrings(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }

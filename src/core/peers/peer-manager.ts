@@ -8,7 +8,7 @@ import type { SpaceService } from '../spaces/space-service.js';
 import { ControlChannel } from './control-channel.js';
 import { preferredConnection } from './dedupe.js';
 import { Backoff } from './backoff.js';
-import { keepersOfSpaces, publishKeeperEndpoint, toContact } from './keepers.js';
+import { keepersOfSpaces, publishKeeperEndpoint, sameStrings, toContact } from './keepers.js';
 import { spaceTopic } from './topic.js';
 
 export const SOFTWARE = 'agora/0.1.0';
@@ -282,7 +282,7 @@ export class PeerManager {
       if (k.keeperId === spaces.selfId || k.tcp.length === 0) continue;
       const known = store.peers.get(k.keeperId);
       const addresses = [...new Set([...k.tcp, ...(known?.addresses ?? [])])].slice(0, 16);
-      if (known && addresses.length === known.addresses.length && addresses.every((a, i) => a === known.addresses[i])) continue;
+      if (known && sameStrings(addresses, known.addresses)) continue;
       store.peers.upsert({ deviceId: k.keeperId, name: known?.name ?? '', addresses, lastSeen: known?.lastSeen ?? 0 });
     }
     return using;
@@ -310,7 +310,7 @@ export class PeerManager {
    * (a NAT may have been misjudged, or have changed). Both ends keep the better connection
    * (dedupe.ts: tcp, then udx, then relay).
    */
-  private upgradeToTcp(): void {
+  private upgradePaths(): void {
     const now = this.deps.clock.now();
     for (const [id, session] of this.sessions) {
       const { transport } = session.conn;
@@ -336,7 +336,7 @@ export class PeerManager {
 
   private dialMissing(): void {
     if (this.stopped) return;
-    this.upgradeToTcp();
+    this.upgradePaths();
     const dhtEnabled = this.deps.network.dhtStatus() !== 'disabled';
     for (const id of this.deps.spaces.peersInCommon().keys()) {
       if (this.sessions.has(id) || this.dialing.has(id) || !this.backoff.due(id, this.deps.clock.now())) continue;
