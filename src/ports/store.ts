@@ -1,4 +1,4 @@
-import type { Access, FileRecord, LocalFileRecord, NameDisclosure } from '../protocol/index.js';
+import type { Access, FileRecord, LocalFileRecord, LogStub, NameDisclosure } from '../protocol/index.js';
 
 /**
  * Persistent state of a node. Synchronous on purpose: SQLite (better-sqlite3) answers in
@@ -66,13 +66,21 @@ export interface SpaceRepo {
 }
 
 export interface LogRepo {
-  /** Stores an entry; storing an id that is already there is a no-op (returns false). */
+  /**
+   * Stores an entry; storing an id that is already there is a no-op (returns false). An entry
+   * replaces the stub of the same id (a guest that may now see it).
+   */
   append(entry: StoredLogEntry): boolean;
+  /** Whether the full entry is stored (not only its stub). */
   has(id: string): boolean;
   get(id: string): StoredLogEntry | undefined;
-  /** All entries of a space in arrival order. */
+  /** All entries of a space in arrival order (never stubs). */
   list(spaceId: string): StoredLogEntry[];
   count(spaceId: string): number;
+  /** Keeps a stub (a guest's stand-in for an entry it may not see); no-op if the id is stored. */
+  putStub(spaceId: string, stub: LogStub): void;
+  /** Every stub of a space, in arrival order. */
+  stubs(spaceId: string): LogStub[];
   /** Keeps a name that opens a commitment of the space's log (checked by the caller). Idempotent. */
   putName(spaceId: string, name: NameDisclosure): void;
   /** Every name known for the space, in no particular order. */

@@ -143,6 +143,15 @@ export interface SignedEntry {
   sig: Buffer;
 }
 
+/**
+ * What a guest holds of an entry it may not see (see core/spaces/guest-view.ts): its id and its
+ * parents' ids, enough to keep the causal order, nothing about what it says or who wrote it.
+ */
+export interface LogStub {
+  id: string;
+  parents: string[];
+}
+
 export interface DecodedEntry extends SignedEntry {
   id: string;
   content: LogEntryContent;

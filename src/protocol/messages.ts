@@ -1,6 +1,6 @@
 import c from 'compact-encoding';
 import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
-import { MAX_ENTRY_BYTES, MAX_NAME_LENGTH, type SignedEntry } from './log-entry.js';
+import { MAX_ENTRY_BYTES, MAX_NAME_LENGTH, MAX_PARENTS, type LogStub, type SignedEntry } from './log-entry.js';
 import type { NameDisclosure } from './name-commitment.js';
 
 /**
@@ -10,8 +10,8 @@ import type { NameDisclosure } from './name-commitment.js';
  */
 export const PROTOCOLS = {
   control: 'agora/control/1',
-  log: 'agora/log/2',
-  invite: 'agora/invite/1',
+  log: 'agora/log/3',
+  invite: 'agora/invite/2',
 } as const;
 
 /** Entries per `entries` message; a log larger than this is sent in several messages. */
@@ -59,6 +59,12 @@ export const signedEntry = struct<SignedEntry>({
 });
 export const idList = boundedArray(hexId, MAX_IDS_PER_MESSAGE);
 export const entryList = boundedArray(signedEntry, MAX_ENTRIES_PER_MESSAGE);
+/** Stubs per `stubs` message (an id and up to 32 parent ids each). */
+export const MAX_STUBS_PER_MESSAGE = 512;
+export const stubList = boundedArray(
+  struct<LogStub>({ id: hexId, parents: boundedArray(hexId, MAX_PARENTS) }),
+  MAX_STUBS_PER_MESSAGE,
+);
 
 /** Names that open commitments of the log; each side checks them before keeping one. */
 export const MAX_NAMES_PER_MESSAGE = 512;
@@ -86,10 +92,13 @@ export interface JoinAccepted {
   spaceSecret: Buffer;
   /** Total entries that will follow in `entries` messages. */
   entryCount: number;
+  /** Total stubs that will follow in `stubs` messages (a guest's view of the log; else 0). */
+  stubCount: number;
 }
 export const joinAccepted = struct<JoinAccepted>({
   spaceSecret: fixedBuffer(32),
   entryCount: c.uint,
+  stubCount: c.uint,
 });
 
 export interface JoinRejected {

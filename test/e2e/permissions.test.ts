@@ -136,6 +136,14 @@ describe('end to end: an extranet space with an admin, a member and a guest (rea
     expect(found).toEqual([]);
     // The same scan finds them on the member: the check can fail.
     expect(everyByte(b.home).flatMap((f) => leaks(f.bytes, f.path)).length).toBeGreaterThan(0);
+    // Not even the ids of the folders it has no grant for: its log holds those entries only as
+    // stubs (an id and parent ids, all hashes).
+    const folders = await a.json<{ folderId: string; name: string }[]>('folder', 'list');
+    const hidden = folders.filter((f) => f.name === 'Staff Payroll' || f.name === 'BETA – Orders').map((f) => f.folderId);
+    expect(hidden).toHaveLength(2);
+    const holds = (home: string, id: string) => everyByte(home).some((f) => f.bytes.includes(Buffer.from(id, 'utf8')) || f.bytes.includes(Buffer.from(id, 'hex')));
+    expect(hidden.filter((id) => holds(g.home, id))).toEqual([]);
+    expect(hidden.filter((id) => holds(b.home, id))).toEqual(hidden);
   });
 
   it('the audit lists joins, grants and file changes, signed by their authors', async () => {

@@ -82,6 +82,41 @@ export function registerLogTests(get: () => Store): void {
       expect([s.log.count('space-1'), s.log.count('space-2'), s.log.count('space-9')]).toEqual([3, 1, 0]);
     });
 
+    it('stubs: kept per space in arrival order, never listed, counted or got as entries', () => {
+      const s = get();
+      const stub = (n: number, parents: string[] = []) => ({ id: entry(n).id, parents });
+      s.log.append(entry(1));
+      s.log.putStub('space-1', stub(3, [entry(1).id]));
+      s.log.putStub('space-1', stub(2, [entry(3).id, entry(1).id]));
+      s.log.putStub('space-1', stub(3, ['ff'.repeat(32)])); // already there: no-op
+      s.log.putStub('space-1', stub(1)); // a stored entry: no-op
+      s.log.putStub('space-2', stub(4));
+      expect(s.log.stubs('space-1')).toEqual([stub(3, [entry(1).id]), stub(2, [entry(3).id, entry(1).id])]);
+      expect(s.log.stubs('space-2')).toEqual([stub(4)]);
+      expect(s.log.list('space-1').map((e) => e.id)).toEqual([entry(1).id]);
+      expect([s.log.count('space-1'), s.log.has(entry(3).id), s.log.get(entry(3).id)]).toEqual([1, false, undefined]);
+    });
+
+    it('an entry takes the place of its stub; a stub of another space does not give way', () => {
+      const s = get();
+      s.log.putStub('space-1', { id: entry(2).id, parents: [] });
+      s.log.putStub('space-2', { id: entry(3).id, parents: [] });
+      expect(s.log.append(entry(2))).toBe(true);
+      expect(s.log.append(entry(3))).toBe(false);
+      expect(s.log.stubs('space-1')).toEqual([]);
+      expect(s.log.get(entry(2).id)?.bytes.equals(entry(2).bytes)).toBe(true);
+      expect(s.log.list('space-1').map((e) => e.id)).toEqual([entry(2).id]);
+      expect(s.log.stubs('space-2').map((x) => x.id)).toEqual([entry(3).id]);
+    });
+
+    it('a stub goes with its space', () => {
+      const s = get();
+      s.spaces.put(space(1));
+      s.log.putStub(space(1).spaceId, { id: entry(5).id, parents: [] });
+      s.spaces.delete(space(1).spaceId);
+      expect(s.log.stubs(space(1).spaceId)).toEqual([]);
+    });
+
     it.each([
       ['no parents', [] as string[]],
       ['one parent', ['ab'.repeat(32)]],

@@ -64,7 +64,7 @@ export function storeContents(store: Store): unknown {
   const folders = store.folders.list();
   return {
     spaces,
-    log: spaces.map((s) => ({ entries: store.log.list(s.spaceId), names: store.log.names(s.spaceId), invites: store.invites.list(s.spaceId) })),
+    log: spaces.map((s) => ({ entries: store.log.list(s.spaceId), stubs: store.log.stubs(s.spaceId), names: store.log.names(s.spaceId), invites: store.invites.list(s.spaceId) })),
     peers: store.peers.list(),
     folders,
     index: folders.map((f) => ({

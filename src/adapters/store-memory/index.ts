@@ -11,7 +11,7 @@ import type {
   Store,
   StoredLogEntry,
 } from '../../ports/store.js';
-import type { NameDisclosure } from '../../protocol/index.js';
+import type { LogStub, NameDisclosure } from '../../protocol/index.js';
 import { createMemoryChat } from './chat.js';
 import { createMemoryIndex } from './index-repo.js';
 import { Journal } from './journal.js';
@@ -26,6 +26,8 @@ export function createMemoryStore(): Store {
   const spaces = new Map<string, SpaceRecord>();
   const entries = new Map<string, StoredLogEntry>();
   const logOrder = new Map<string, string[]>();
+  /** Per space: stubs (see LogStub) in arrival order; an entry that arrives takes its stub's place. */
+  const stubs = new Map<string, Map<string, LogStub>>();
   const invites = new Map<string, InviteRecord>();
   /** Per space: commitment → name disclosure. */
   const names = new Map<string, Map<string, NameDisclosure>>();
@@ -44,6 +46,7 @@ export function createMemoryStore(): Store {
       journal.run(() => {
         for (const id of logOrder.get(spaceId) ?? []) journal.delete(entries, id);
         journal.delete(logOrder, spaceId);
+        journal.delete(stubs, spaceId);
         journal.delete(names, spaceId);
         for (const invite of [...invites.values()]) {
           if (invite.spaceId === spaceId) journal.delete(invites, invite.inviteId);
@@ -56,6 +59,9 @@ export function createMemoryStore(): Store {
   const logRepo: LogRepo = {
     append: (e) => {
       if (entries.has(e.id)) return false;
+      const stubsOfSpace = stubs.get(e.spaceId);
+      if (stubsOfSpace?.has(e.id)) journal.delete(stubsOfSpace, e.id);
+      else if ([...stubs.values()].some((m) => m.has(e.id))) return false;
       journal.set(entries, e.id, copyEntry(e));
       const order = logOrder.get(e.spaceId);
       if (order) {
@@ -70,6 +76,13 @@ export function createMemoryStore(): Store {
     get: (id) => copyMaybe(entries.get(id), copyEntry),
     list: (spaceId) => (logOrder.get(spaceId) ?? []).map((id) => copyEntry(entries.get(id) as StoredLogEntry)),
     count: (spaceId) => logOrder.get(spaceId)?.length ?? 0,
+    putStub: (spaceId, stub) => {
+      if (entries.has(stub.id) || [...stubs.values()].some((m) => m.has(stub.id))) return;
+      let map = stubs.get(spaceId);
+      if (!map) journal.set(stubs, spaceId, (map = new Map()));
+      journal.set(map, stub.id, { id: stub.id, parents: [...stub.parents] });
+    },
+    stubs: (spaceId) => [...(stubs.get(spaceId)?.values() ?? [])].map((s) => ({ id: s.id, parents: [...s.parents] })),
     putName: (spaceId, n) => {
       let map = names.get(spaceId);
       if (!map) journal.set(names, spaceId, (map = new Map()));

@@ -97,7 +97,17 @@ function assemble(db: Database.Database, file: string): Store {
 
   return {
     spaces: guarded(file, spaceRepo),
-    log: guarded(file, { append: log.append, has: log.has, get: log.get, list: log.list, count: log.count, putName: log.putName, names: log.names }),
+    log: guarded(file, {
+      append: log.append,
+      has: log.has,
+      get: log.get,
+      list: log.list,
+      count: log.count,
+      putStub: log.putStub,
+      stubs: log.stubs,
+      putName: log.putName,
+      names: log.names,
+    }),
     invites: guarded(file, { put: invites.put, get: invites.get, list: invites.list }),
     peers: guarded(file, createPeerRepo(db)),
     settings: guarded(file, createSettingsRepo(db)),

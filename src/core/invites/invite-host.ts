@@ -7,6 +7,8 @@ import {
   joinRejected,
   joinRequest,
   MAX_ENTRIES_PER_MESSAGE,
+  MAX_STUBS_PER_MESSAGE,
+  stubList,
   PROTOCOLS,
   type JoinRequest,
 } from '../../protocol/index.js';
@@ -23,7 +25,7 @@ export const STRANGER_TIMEOUT_MS = 10_000;
 const EXPIRED_GRACE_MS = 7 * 24 * 3600_000;
 
 /**
- * The inviter's side of the invite protocol (`agora/invite/1`, channel id = invite id).
+ * The inviter's side of the invite protocol (`agora/invite/2`, channel id = invite id).
  * Only a peer that names an invite this device issued gets a channel at all; it must then
  * prove it holds the code (the secret) before anything about the space is sent.
  */
@@ -73,20 +75,34 @@ export class InviteHost {
         { encoding: joinAccepted },
         { encoding: joinRejected },
         { encoding: entryList },
+        { encoding: stubList },
       ],
     });
     channel?.open();
   }
 
   private onRequest(conn: PeerConnection, channel: Channel, inviteId: string, req: JoinRequest): void {
-    const [, accepted, rejected, entries] = channel.messages;
+    const [, accepted, rejected, entries, stubs] = channel.messages;
     try {
       const spaceId = this.admit(conn.remoteId, inviteId, req);
       const space = this.deps.spaces.list().find((s) => s.spaceId === spaceId)!;
-      const log = this.deps.spaces.entries(spaceId).map((e) => ({ bytes: e.bytes, sig: e.sig }));
+      // A guest gets its part of the log, the rest as stubs (see guest-view.ts).
+      const all = new Set(this.deps.spaces.entries(spaceId).map((e) => e.id));
+      const log = this.deps.spaces.logFor(spaceId, conn.remoteId, all);
+      const entryCount = log.filter((item) => 'entry' in item).length;
       channel.cork();
-      accepted!.send({ spaceSecret: space.secret, entryCount: log.length });
-      for (let i = 0; i < log.length; i += MAX_ENTRIES_PER_MESSAGE) entries!.send(log.slice(i, i + MAX_ENTRIES_PER_MESSAGE));
+      accepted!.send({ spaceSecret: space.secret, entryCount, stubCount: log.length - entryCount });
+      // In order, in runs of one kind of at most one message each.
+      for (let i = 0; i < log.length; ) {
+        const isEntry = 'entry' in log[i]!;
+        const limit = isEntry ? MAX_ENTRIES_PER_MESSAGE : MAX_STUBS_PER_MESSAGE;
+        let end = i;
+        while (end < log.length && end - i < limit && 'entry' in log[end]! === isEntry) end++;
+        const run = log.slice(i, end);
+        if (isEntry) entries!.send(run.map((item) => ('entry' in item ? item.entry : null)!));
+        else stubs!.send(run.map((item) => ('stub' in item ? item.stub : null)!));
+        i = end;
+      }
       channel.uncork();
     } catch (err) {
       const e = err instanceof InviteError ? err : new InviteError('INVITE_INVALID', 'The inviter could not admit you.');

@@ -113,7 +113,7 @@ export class InviteService implements StrangerHandler {
       });
       const answer = await requestJoin(conn, invite, this.deps.selfName(), signal);
       const record: SpaceRecord = { spaceId: offer.spaceId, name: offer.spaceName, dir: dirFor(offer.spaceName), secret: answer.spaceSecret, joinedAt: clock.now() };
-      spaces.adopt(record, answer.entries);
+      spaces.adopt(record, answer.entries, answer.stubs);
       // A guest may not know members' names (see SpaceState.mayKnowName): the invite showed it, the store does not keep it.
       const inviterName = offer.role === 'admin' || offer.role === 'member' ? offer.inviterName : '';
       store.peers.upsert({ deviceId: offer.inviter, name: inviterName, addresses: offer.addresses, lastSeen: clock.now() });

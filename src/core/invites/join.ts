@@ -8,7 +8,9 @@ import {
   type Invite,
   type JoinAccepted,
   type JoinRejected,
+  type LogStub,
   type SignedEntry,
+  stubList,
 } from '../../protocol/index.js';
 import type { PeerConnection } from '../../ports/network.js';
 
@@ -17,6 +19,8 @@ export const JOIN_TIMEOUT_MS = 20_000;
 export interface JoinAnswer {
   spaceSecret: Buffer;
   entries: SignedEntry[];
+  /** A guest's stand-ins for the entries it may not see (see core/spaces/guest-view.ts). */
+  stubs: LogStub[];
 }
 
 /**
@@ -27,6 +31,7 @@ export function requestJoin(conn: PeerConnection, invite: Invite, name: string, 
   return new Promise<JoinAnswer>((resolve, reject) => {
     let accepted: JoinAccepted | null = null;
     const entries: SignedEntry[] = [];
+    const stubs: LogStub[] = [];
     let settled = false;
     const finish = (err: Error | null, answer?: JoinAnswer) => {
       if (settled) return;
@@ -44,7 +49,12 @@ export function requestJoin(conn: PeerConnection, invite: Invite, name: string, 
       JOIN_TIMEOUT_MS,
     );
     const maybeDone = () => {
-      if (accepted && entries.length >= accepted.entryCount) finish(null, { spaceSecret: accepted.spaceSecret, entries });
+      if (!accepted) return;
+      if (entries.length > accepted.entryCount || stubs.length > accepted.stubCount) {
+        finish(new InviteError('INVITE_INVALID', 'The inviter sent more log entries than announced.'));
+      } else if (entries.length === accepted.entryCount && stubs.length === accepted.stubCount) {
+        finish(null, { spaceSecret: accepted.spaceSecret, entries, stubs });
+      }
     };
     const channel = conn.mux.createChannel({
       protocol: PROTOCOLS.invite,
@@ -69,7 +79,13 @@ export function requestJoin(conn: PeerConnection, invite: Invite, name: string, 
           encoding: entryList,
           onmessage: (list: SignedEntry[]) => {
             entries.push(...list);
-            if (accepted && entries.length > accepted.entryCount) finish(new InviteError('INVITE_INVALID', 'The inviter sent more log entries than announced.'));
+            maybeDone();
+          },
+        },
+        {
+          encoding: stubList,
+          onmessage: (list: LogStub[]) => {
+            stubs.push(...list);
             maybeDone();
           },
         },

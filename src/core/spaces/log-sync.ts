@@ -6,9 +6,12 @@ import {
   MAX_ENTRIES_PER_MESSAGE,
   MAX_IDS_PER_MESSAGE,
   MAX_NAMES_PER_MESSAGE,
+  MAX_STUBS_PER_MESSAGE,
   nameList,
   PROTOCOLS,
+  stubList,
   type LogHandshake,
+  type LogStub,
   type NameDisclosure,
   type SignedEntry,
 } from '../../protocol/index.js';
@@ -17,11 +20,13 @@ import type { PeerConnection } from '../../ports/network.js';
 import type { SpaceService } from './space-service.js';
 
 /**
- * Keeps one space's log in step with one peer over channel `agora/log/2` (id = space id):
+ * Keeps one space's log in step with one peer over channel `agora/log/3` (id = space id):
  * each side says which entries are its heads; the other asks for the ones it lacks and,
  * while parents are missing, for those too. New local entries are announced as new heads.
  * Names travel apart from the entries: each side asks for the names behind the log's
  * commitments that it may know, and answers only with names the asker may know.
+ * A guest gets only its part of the log; the rest as stubs (see guest-view.ts). It asks again
+ * for the entries behind its stubs whenever its log changes, since a grant may let it see more.
  */
 export class LogSyncChannel {
   private readonly channel: Channel;
@@ -30,10 +35,13 @@ export class LogSyncChannel {
   private readonly entries: Message<SignedEntry[]>;
   private readonly wantNames: Message<string[]>;
   private readonly names: Message<NameDisclosure[]>;
+  private readonly stubs: Message<LogStub[]>;
   private isOpen = false;
   /** Commitments already asked of this peer since our heads last changed. */
   private asked = new Set<string>();
   private askedAtHeads = '';
+  /** Our heads when we last asked this peer for the entries behind our stubs. */
+  private stubsAskedAtHeads = '';
 
   constructor(
     private readonly conn: PeerConnection,
@@ -62,6 +70,7 @@ export class LogSyncChannel {
     this.entries = channel.addMessage({ encoding: entryList, onmessage: (list) => this.onEntries(list) });
     this.wantNames = channel.addMessage({ encoding: idList, onmessage: (hashes) => this.onWantNames(hashes) });
     this.names = channel.addMessage({ encoding: nameList, onmessage: (list) => void this.spaces.learnNames(this.spaceId, list) });
+    this.stubs = channel.addMessage({ encoding: stubList, onmessage: (list) => this.onEntries([], list) });
     channel.open({ heads: spaces.heads(spaceId) });
   }
 
@@ -70,6 +79,15 @@ export class LogSyncChannel {
     const heads = this.spaces.heads(this.spaceId);
     this.heads.send(heads);
     this.askNames(heads.join(','));
+    this.askBehindStubs(heads.join(','));
+  }
+
+  /** A guest: asks for the entries behind its stubs, once per state of its log (it may see more now). */
+  private askBehindStubs(headsKey: string): void {
+    if (headsKey === this.stubsAskedAtHeads) return;
+    this.stubsAskedAtHeads = headsKey;
+    const ids = this.spaces.stubIds(this.spaceId);
+    for (let i = 0; i < ids.length; i += MAX_IDS_PER_MESSAGE) this.want.send(ids.slice(i, i + MAX_IDS_PER_MESSAGE));
   }
 
   /** Asks for the names we may know and lack; again after the log changed (access may have grown). */
@@ -103,20 +121,36 @@ export class LogSyncChannel {
 
   private onHeads(ids: string[]): void {
     this.peerHeads = ids;
-    const unknown = ids.filter((id) => !this.spaces.entry(this.spaceId, id));
+    const unknown = ids.filter((id) => !this.spaces.knows(this.spaceId, id));
     if (unknown.length > 0) this.want.send(unknown);
   }
 
   private onWant(ids: string[]): void {
-    // Send what was asked for plus every ancestor the peer lacks (all but the ancestry of
-    // its heads), parents first, so one round trip usually completes the log.
+    // Send what was asked for (even what the peer holds only as a stub) plus every ancestor
+    // the peer lacks (all but the ancestry of its heads), parents first, so one round trip
+    // usually completes the log. A guest gets stubs for what it may not see.
     const peerHas = this.closure(this.peerHeads, new Set());
     const needed = this.closure(ids, peerHas);
-    const all = this.spaces.entries(this.spaceId);
-    const ordered = all.filter((e) => needed.has(e.id)).map((e) => ({ bytes: e.bytes, sig: e.sig }));
-    for (let i = 0; i < ordered.length; i += MAX_ENTRIES_PER_MESSAGE) {
-      this.entries.send(ordered.slice(i, i + MAX_ENTRIES_PER_MESSAGE));
+    for (const id of ids) if (this.spaces.entry(this.spaceId, id)) needed.add(id);
+    let run: { kind: 'entry'; items: SignedEntry[] } | { kind: 'stub'; items: LogStub[] } | null = null;
+    const flush = () => {
+      if (run?.kind === 'entry') this.entries.send(run.items);
+      else if (run?.kind === 'stub') this.stubs.send(run.items);
+      run = null;
+    };
+    // In order, in runs of one kind, so the peer never holds much that waits for a parent.
+    for (const item of this.spaces.logFor(this.spaceId, this.conn.remoteId, needed)) {
+      if ('entry' in item) {
+        if (run?.kind !== 'entry' || run.items.length >= MAX_ENTRIES_PER_MESSAGE) flush();
+        run ??= { kind: 'entry', items: [] };
+        (run.items as SignedEntry[]).push(item.entry);
+      } else {
+        if (run?.kind !== 'stub' || run.items.length >= MAX_STUBS_PER_MESSAGE) flush();
+        run ??= { kind: 'stub', items: [] };
+        (run.items as LogStub[]).push(item.stub);
+      }
     }
+    flush();
   }
 
   private closure(start: string[], stopAt: Set<string>): Set<string> {
@@ -125,17 +159,17 @@ export class LogSyncChannel {
     while (stack.length > 0) {
       const id = stack.pop()!;
       if (seen.has(id) || stopAt.has(id)) continue;
-      const entry = this.spaces.entry(this.spaceId, id);
-      if (!entry) continue;
+      const parents = this.spaces.parentsOf(this.spaceId, id);
+      if (!parents) continue;
       seen.add(id);
-      stack.push(...entry.content.parents);
+      stack.push(...parents);
     }
     return seen;
   }
 
-  private onEntries(list: SignedEntry[]): void {
+  private onEntries(list: SignedEntry[], stubs: LogStub[] = []): void {
     try {
-      const { missing } = this.spaces.ingest(this.spaceId, list);
+      const { missing } = this.spaces.ingest(this.spaceId, list, stubs);
       if (missing.length > 0) this.want.send(missing);
     } catch (err) {
       // A peer that sends forged or malformed entries is misbehaving: drop the connection.

@@ -1,4 +1,4 @@
-import type { DecodedEntry } from '../../protocol/index.js';
+import type { DecodedEntry, LogStub } from '../../protocol/index.js';
 import { revokedMember, SpaceState } from './space-state.js';
 
 export interface ReplayResult {
@@ -11,6 +11,8 @@ export interface ReplayResult {
   rejected: Map<string, string>;
   /** Entries waiting for a parent this node does not have yet. */
   orphans: DecodedEntry[];
+  /** Ids no placed entry or stub follows: what a new entry must follow. */
+  heads: string[];
 }
 
 /**
@@ -20,17 +22,22 @@ export interface ReplayResult {
  * 3. a removal or demotion wins over what the removed member did concurrently (neither
  *    before nor after it causally): those actions are dropped, and replay starts over
  *    until nothing more is dropped.
+ * A guest holds part of the log (see guest-view.ts): `stubs` stand for the entries it may not
+ * see. They take part in the order and in causality, never in the state.
  */
-export function replay(spaceId: string, entries: readonly DecodedEntry[]): ReplayResult {
-  const { order, orphans } = topologicalOrder(entries);
-  const graph = new CausalGraph(order);
+export function replay(spaceId: string, entries: readonly DecodedEntry[], stubs: readonly LogStub[] = []): ReplayResult {
+  const placed = topologicalOrder<LogNode>([...entries.map(nodeOf), ...stubs.map((s) => ({ id: s.id, parents: s.parents }))]);
+  const order = placed.order.flatMap((n) => (n.entry ? [n.entry] : []));
+  const orphans = placed.orphans.flatMap((n) => (n.entry ? [n.entry] : []));
+  const graph = new CausalGraph(placed.order);
+  const heads = headsOf(placed.order);
   const excluded = new Map<string, string>();
   for (let round = 0; ; round++) {
     const pass = applyInOrder(spaceId, order, excluded);
     const dropped = concurrentWithRevocation(order, pass.applied, graph).filter(([id]) => !excluded.has(id));
     if (dropped.length === 0 || round > order.length) {
       for (const [id, reason] of excluded) pass.rejected.set(id, reason);
-      return { ...pass, order, orphans };
+      return { ...pass, order, orphans, heads };
     }
     for (const [id, reason] of dropped) excluded.set(id, reason);
   }
@@ -69,14 +76,33 @@ function concurrentWithRevocation(order: DecodedEntry[], applied: Set<string>, g
   return dropped;
 }
 
-/** Kahn's algorithm with ties broken by id, so the order depends only on the set of entries. */
-export function topologicalOrder(entries: readonly DecodedEntry[]): { order: DecodedEntry[]; orphans: DecodedEntry[] } {
-  const byId = new Map(entries.map((e) => [e.id, e]));
+/** A node of the causal graph: an entry, or a stub that stands for one this device may not see. */
+export interface LogNode {
+  id: string;
+  parents: readonly string[];
+  entry?: DecodedEntry;
+}
+
+function nodeOf(entry: DecodedEntry): LogNode {
+  return { id: entry.id, parents: entry.content.parents, entry };
+}
+
+function headsOf(order: readonly LogNode[]): string[] {
+  const followed = new Set<string>();
+  for (const n of order) for (const p of n.parents) followed.add(p);
+  return order.filter((n) => !followed.has(n.id)).map((n) => n.id);
+}
+
+/** Kahn's algorithm with ties broken by id, so the order depends only on the set of nodes. */
+export function topologicalOrder<N extends { id: string; parents: readonly string[] }>(nodes: readonly N[]): { order: N[]; orphans: N[] } {
+  const byId = new Map<string, N>();
+  // An entry and a stub of the same id: the entry counts (it is listed first by replay).
+  for (const n of nodes) if (!byId.has(n.id)) byId.set(n.id, n);
   const children = new Map<string, string[]>();
   const missing = new Map<string, number>();
   for (const e of byId.values()) {
     let waiting = 0;
-    for (const p of e.content.parents) {
+    for (const p of e.parents) {
       if (!byId.has(p)) waiting = Number.POSITIVE_INFINITY;
       else {
         waiting++;
@@ -88,7 +114,7 @@ export function topologicalOrder(entries: readonly DecodedEntry[]): { order: Dec
     missing.set(e.id, waiting);
   }
   const ready = [...byId.values()].filter((e) => missing.get(e.id) === 0).map((e) => e.id);
-  const order: DecodedEntry[] = [];
+  const order: N[] = [];
   while (ready.length > 0) {
     ready.sort();
     const id = ready.shift()!;
@@ -107,10 +133,10 @@ class CausalGraph {
   private readonly parents = new Map<string, string[]>();
   private readonly children = new Map<string, string[]>();
 
-  constructor(order: DecodedEntry[]) {
+  constructor(order: readonly LogNode[]) {
     for (const e of order) {
-      this.parents.set(e.id, e.content.parents);
-      for (const p of e.content.parents) {
+      this.parents.set(e.id, [...e.parents]);
+      for (const p of e.parents) {
         const list = this.children.get(p) ?? [];
         list.push(e.id);
         this.children.set(p, list);

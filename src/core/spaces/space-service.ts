@@ -7,6 +7,7 @@ import {
   opensCommitment,
   type DecodedEntry,
   type LogBody,
+  type LogStub,
   type NameDisclosure,
   type NameRef,
   type SignedEntry,
@@ -18,6 +19,7 @@ import type { SpaceRecord, Store } from '../../ports/store.js';
 import { randomBytes, sign } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import { createEntry, fromStored, toStored, verifyEntry } from './entries.js';
+import { guestFilter, type EntryFilter } from './guest-view.js';
 import { replay, type ReplayResult } from './replay.js';
 import type { MemberState, SpaceState } from './space-state.js';
 
@@ -27,6 +29,8 @@ const MAX_ORPHANS = 10_000;
 interface LoadedSpace {
   record: SpaceRecord;
   entries: Map<string, DecodedEntry>;
+  /** On a guest: stand-ins for the entries it may not see (see guest-view.ts); empty elsewhere. */
+  stubs: Map<string, LogStub>;
   result: ReplayResult;
   /** Names this device knows, by commitment (only those it was allowed to learn). */
   names: Map<string, NameDisclosure>;
@@ -38,7 +42,7 @@ interface LoadedSpace {
  */
 export class SpaceService {
   private readonly spaces = new Map<string, LoadedSpace>();
-  private readonly orphans = new Map<string, Map<string, DecodedEntry>>();
+  private readonly orphans = new Map<string, Map<string, DecodedEntry | LogStub>>();
   readonly selfId: string;
 
   constructor(
@@ -56,7 +60,8 @@ export class SpaceService {
         }
       }
       const names = new Map(deps.store.log.names(record.spaceId).map((n) => [n.h, n]));
-      this.spaces.set(record.spaceId, { record, entries, names, result: replay(record.spaceId, [...entries.values()]) });
+      const stubs = new Map(deps.store.log.stubs(record.spaceId).map((st) => [st.id, st]));
+      this.spaces.set(record.spaceId, { record, entries, stubs, names, result: replay(record.spaceId, [...entries.values()], [...stubs.values()]) });
     }
   }
 
@@ -73,26 +78,35 @@ export class SpaceService {
     return record;
   }
 
-  /** Stores a space received through an invite; the entries must make this device a member. */
-  adopt(record: SpaceRecord, signed: SignedEntry[]): void {
+  /**
+   * Stores a space received through an invite; the entries must make this device a member.
+   * A guest gets its part of the log: the rest comes as stubs (see guest-view.ts).
+   */
+  adopt(record: SpaceRecord, signed: SignedEntry[], stubs: LogStub[] = []): void {
     const entries = signed.map((s) => verifyEntry(s));
-    const result = replay(record.spaceId, entries);
+    const result = replay(record.spaceId, entries, stubs);
     if (!result.state.isActive(this.selfId)) {
       throw new LogInvalidError('the space log sent by the inviter does not make this device a member');
     }
+    if (stubs.length > 0 && result.state.roleOf(this.selfId) !== 'guest') {
+      throw new LogInvalidError('the inviter sent a partial space log to a device that is not a guest');
+    }
     record.name = result.state.name;
-    this.install(record, entries);
+    this.install(record, entries, [], stubs);
   }
 
-  private install(record: SpaceRecord, entries: DecodedEntry[], names: NameDisclosure[] = []): void {
+  private install(record: SpaceRecord, entries: DecodedEntry[], names: NameDisclosure[] = [], stubs: LogStub[] = []): void {
     const now = this.deps.clock.now();
+    const stubMap = new Map(stubs.filter((st) => !entries.some((e) => e.id === st.id)).map((st) => [st.id, st]));
     this.deps.store.transaction(() => {
       this.deps.store.spaces.put(record);
       for (const e of entries) this.deps.store.log.append(toStored(e, record.spaceId, now));
+      for (const st of stubMap.values()) this.deps.store.log.putStub(record.spaceId, st);
       for (const n of names) this.deps.store.log.putName(record.spaceId, n);
     });
     const map = new Map(entries.map((e) => [e.id, e]));
-    this.spaces.set(record.spaceId, { record, entries: map, names: new Map(names.map((n) => [n.h, n])), result: replay(record.spaceId, entries) });
+    const result = replay(record.spaceId, entries, [...stubMap.values()]);
+    this.spaces.set(record.spaceId, { record, entries: map, stubs: stubMap, names: new Map(names.map((n) => [n.h, n])), result });
     this.deps.events.emit('space.changed', { spaceId: record.spaceId });
   }
 
@@ -223,16 +237,52 @@ export class SpaceService {
     return this.loaded(spaceId).result;
   }
 
-  /** Entries that no other entry follows: what a new entry must follow. */
+  /** Entries (or stubs) that no other entry follows: what a new entry must follow. */
   heads(spaceId: string): string[] {
-    const { result } = this.loaded(spaceId);
-    const followed = new Set<string>();
-    for (const e of result.order) for (const p of e.content.parents) followed.add(p);
-    return result.order.filter((e) => !followed.has(e.id)).map((e) => e.id);
+    return this.loaded(spaceId).result.heads;
   }
 
   entry(spaceId: string, id: string): DecodedEntry | undefined {
     return this.spaces.get(spaceId)?.entries.get(id);
+  }
+
+  /** Whether this device holds the entry, or (a guest) its stub. */
+  knows(spaceId: string, id: string): boolean {
+    const space = this.spaces.get(spaceId);
+    return space !== undefined && (space.entries.has(id) || space.stubs.has(id));
+  }
+
+  /** The parents of an entry or stub this device holds. */
+  parentsOf(spaceId: string, id: string): readonly string[] | undefined {
+    const space = this.spaces.get(spaceId);
+    return space?.entries.get(id)?.content.parents ?? space?.stubs.get(id)?.parents;
+  }
+
+  /** Ids of the stubs this device holds (a guest: the entries it may not see, as far as it knows). */
+  stubIds(spaceId: string): string[] {
+    return [...(this.spaces.get(spaceId)?.stubs.keys() ?? [])];
+  }
+
+  /** Null when `viewer` may hold the whole log, else which entries it may hold in full. */
+  filterFor(spaceId: string, viewer: string): EntryFilter | null {
+    return guestFilter(this.state(spaceId), viewer);
+  }
+
+  /**
+   * The entries among `ids`, in replay order, as `viewer` may hold them: in full, or as stubs
+   * for what it may not see. Stubs this device holds itself are left out (it cannot vouch for
+   * them; the firm holds the entries).
+   */
+  logFor(spaceId: string, viewer: string, ids: ReadonlySet<string>): ({ entry: SignedEntry } | { stub: LogStub })[] {
+    const space = this.loaded(spaceId);
+    const filter = guestFilter(space.result.state, viewer);
+    const out: ({ entry: SignedEntry } | { stub: LogStub })[] = [];
+    for (const e of space.result.order) {
+      if (!ids.has(e.id)) continue;
+      if (filter === null || filter(e)) out.push({ entry: { bytes: e.bytes, sig: e.sig } });
+      else out.push({ stub: { id: e.id, parents: [...e.content.parents] } });
+    }
+    return out;
   }
 
   /** All entries in replay order (parents before children), as they travel. */
@@ -257,51 +307,75 @@ export class SpaceService {
 
   /**
    * Takes entries from a peer. Each is verified (format, signature, space); entries whose
-   * parents are missing wait. Returns the ids of parents still missing, for the caller to ask.
+   * parents are missing wait. Stubs count only on a guest (the firm must hold every entry), and
+   * an entry replaces its stub. Returns the ids of parents still missing, for the caller to ask.
    */
-  ingest(spaceId: string, signed: SignedEntry[]): { added: number; missing: string[] } {
+  ingest(spaceId: string, signed: SignedEntry[], stubs: readonly LogStub[] = []): { added: number; missing: string[] } {
     const space = this.loaded(spaceId);
-    const waiting = this.orphans.get(spaceId) ?? new Map<string, DecodedEntry>();
+    const waiting = this.orphans.get(spaceId) ?? new Map<string, DecodedEntry | LogStub>();
     this.orphans.set(spaceId, waiting);
-    const fresh: DecodedEntry[] = [];
     for (const s of signed) {
       const entry = verifyEntry(s);
       if (entrySpaceId(entry) !== spaceId) throw new LogInvalidError('entry belongs to another space');
-      if (space.entries.has(entry.id) || waiting.has(entry.id)) continue;
+      if (space.entries.has(entry.id)) continue;
+      const stub = space.stubs.get(entry.id);
+      if (stub && !sameIds(stub.parents, entry.content.parents)) {
+        this.deps.logger.warn({ spaceId, entry: entry.id }, 'a peer sent a stub whose parents differ from its entry; the entry counts');
+      }
+      const pending = waiting.get(entry.id);
+      if (pending && 'content' in pending) continue;
       waiting.set(entry.id, entry);
+    }
+    const takesStubs = stubs.length > 0 && guestFilter(space.result.state, this.selfId) !== null;
+    for (const st of takesStubs ? stubs : []) {
+      if (space.entries.has(st.id) || space.stubs.has(st.id) || waiting.has(st.id)) continue;
+      waiting.set(st.id, { id: st.id, parents: [...st.parents] });
     }
     if (waiting.size > MAX_ORPHANS) {
       waiting.clear();
       throw new LogInvalidError('too many log entries with unknown parents');
     }
-    // Move every waiting entry whose ancestry is now complete into the log.
+    // Move every waiting entry or stub whose ancestry is now complete into the log.
+    const freshEntries: DecodedEntry[] = [];
+    const freshStubs: LogStub[] = [];
+    const placed = new Set<string>();
+    const present = (p: string) => space.entries.has(p) || space.stubs.has(p) || placed.has(p);
     let progressed = true;
     while (progressed) {
       progressed = false;
-      for (const [id, e] of waiting) {
-        if (e.content.parents.every((p) => space.entries.has(p) || fresh.some((f) => f.id === p))) {
-          fresh.push(e);
-          waiting.delete(id);
-          progressed = true;
-        }
+      for (const [id, node] of waiting) {
+        const parents = 'content' in node ? node.content.parents : node.parents;
+        if (!parents.every(present)) continue;
+        if ('content' in node) freshEntries.push(node);
+        else freshStubs.push(node);
+        placed.add(id);
+        waiting.delete(id);
+        progressed = true;
       }
     }
-    if (fresh.length > 0) this.store(space, fresh);
+    if (freshEntries.length > 0 || freshStubs.length > 0) this.store(space, freshEntries, freshStubs);
     const missing = new Set<string>();
-    for (const e of waiting.values()) {
-      for (const p of e.content.parents) if (!space.entries.has(p) && !waiting.has(p)) missing.add(p);
+    for (const node of waiting.values()) {
+      const parents = 'content' in node ? node.content.parents : node.parents;
+      for (const p of parents) if (!present(p) && !waiting.has(p)) missing.add(p);
     }
-    return { added: fresh.length, missing: [...missing] };
+    return { added: freshEntries.length, missing: [...missing] };
   }
 
-  private store(space: LoadedSpace, entries: DecodedEntry[]): void {
+  private store(space: LoadedSpace, entries: DecodedEntry[], stubs: LogStub[] = []): void {
     const now = this.deps.clock.now();
+    const spaceId = space.record.spaceId;
     this.deps.store.transaction(() => {
-      for (const e of entries) this.deps.store.log.append(toStored(e, space.record.spaceId, now));
+      for (const e of entries) this.deps.store.log.append(toStored(e, spaceId, now));
+      for (const st of stubs) this.deps.store.log.putStub(spaceId, st);
     });
-    for (const e of entries) space.entries.set(e.id, e);
-    space.result = replay(space.record.spaceId, [...space.entries.values()]);
-    this.deps.events.emit('space.changed', { spaceId: space.record.spaceId });
+    for (const e of entries) {
+      space.entries.set(e.id, e);
+      space.stubs.delete(e.id);
+    }
+    for (const st of stubs) space.stubs.set(st.id, st);
+    space.result = replay(spaceId, [...space.entries.values()], [...space.stubs.values()]);
+    this.deps.events.emit('space.changed', { spaceId });
   }
 
   private loaded(spaceId: string): LoadedSpace {
@@ -368,4 +442,9 @@ export class SpaceService {
     }
     return trimmed;
   }
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  const sortedB = [...b].sort();
+  return a.length === b.length && [...a].sort().every((id, i) => id === sortedB[i]);
 }

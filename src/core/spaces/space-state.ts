@@ -11,6 +11,10 @@ export interface FolderState {
   access: FolderAccess;
   /** Grants to single members; they override the role default. */
   grants: Map<string, Access>;
+  /** Whether guests, as a role, were ever given access: then every guest may hold its log entries. */
+  guestsEverIn: boolean;
+  /** Members ever granted access of their own (any but `none`): they may hold its log entries. */
+  everGranted: Set<string>;
 }
 
 /** A chat channel of the log (`general` and direct channels are implicit). */
@@ -36,6 +40,13 @@ export interface MemberState {
   active: boolean;
   /** Invite id used to add this member, if any. */
   invite: string | null;
+  /** Whether it was ever more than a guest (admin, member or keeper): guests may hold its log entries. */
+  everStaff: boolean;
+  /**
+   * Set when it was last made a guest after holding the whole log: the members, folders and
+   * channels it knew then. It goes on getting the entries about them (see guest-view.ts).
+   */
+  knewAsStaff: { members: Set<string>; folders: Set<string>; channels: Set<string> } | null;
 }
 
 /** Where a keeper says it can be reached (its latest keeper.endpoint entry). */
@@ -216,7 +227,7 @@ export class SpaceState {
       case 'space.create':
         this.created = true;
         this.name = body.name;
-        this.members.set(author, { memberId: author, joinedAt: entry.content.time, nameHash: body.creatorName.h, role: 'admin', active: true, invite: null });
+        this.members.set(author, { memberId: author, joinedAt: entry.content.time, nameHash: body.creatorName.h, role: 'admin', active: true, invite: null, everStaff: true, knewAsStaff: null });
         this.nameSubjects.set(body.creatorName.h, { kind: 'member', memberId: author });
         return;
       case 'space.rename':
@@ -230,13 +241,22 @@ export class SpaceState {
           role: body.role,
           active: true,
           invite: body.invite,
+          // Sticky: a guest's peers keep the entries about someone who was ever staff.
+          everStaff: body.role !== 'guest' || (this.members.get(body.member)?.everStaff ?? false),
+          knewAsStaff: this.members.get(body.member)?.knewAsStaff ?? null,
         });
         this.nameSubjects.set(body.name.h, { kind: 'member', memberId: body.member });
         if (body.invite !== null) this.inviteUses.set(body.invite, (this.inviteUses.get(body.invite) ?? 0) + 1);
         return;
-      case 'member.role':
-        this.members.get(body.member)!.role = body.role;
+      case 'member.role': {
+        const member = this.members.get(body.member)!;
+        if (body.role === 'guest' && member.role !== 'guest') {
+          member.knewAsStaff = { members: new Set(this.members.keys()), folders: new Set(this.folders.keys()), channels: new Set(this.channels.keys()) };
+        }
+        member.role = body.role;
+        if (body.role !== 'guest') member.everStaff = true;
         return;
+      }
       case 'member.remove':
         this.members.get(body.member)!.active = false;
         return;
@@ -255,6 +275,8 @@ export class SpaceState {
           active: true,
           access: { ...body.access },
           grants: new Map(),
+          guestsEverIn: body.access.guests !== 'none',
+          everGranted: new Set(),
         });
         this.nameSubjects.set(body.name.h, { kind: 'folder', folderId: body.folder });
         return;
@@ -266,6 +288,8 @@ export class SpaceState {
         if (body.to === 'members') folder.access = { ...folder.access, members: body.access };
         else if (body.to === 'guests') folder.access = { ...folder.access, guests: body.access };
         else folder.grants.set(body.to, body.access);
+        if (body.access !== 'none' && body.to === 'guests') folder.guestsEverIn = true;
+        if (body.access !== 'none' && body.to !== 'guests' && body.to !== 'members') folder.everGranted.add(body.to);
         return;
       }
       case 'channel.add': {
