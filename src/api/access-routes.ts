@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AuditItem, GrantRequest, GrantResponse, MemberAccess, RemovedMember, RevertResponse, SetRoleRequest, Member } from '../contract/api.js';
+import type { AuditItem, AuditQuery, GrantRequest, GrantResponse, MemberAccess, RemovedMember, RevertResponse, SetRoleRequest, Member } from '../contract/api.js';
 import type { AgoraNode } from '../node/agora-node.js';
 import { memberSchema } from './schemas.js';
 
@@ -70,8 +70,20 @@ const auditItemSchema = {
     by: { type: ['string', 'null'] },
     byName: { type: ['string', 'null'] },
     deleted: { type: 'boolean' },
+    size: { type: 'number' },
     signed: { type: 'boolean' },
+    recordedAt: { type: 'number' },
   },
+} as const;
+
+/** Narrows the file changes of an audit: one folder, the newest `limit` (see AuditQuery). */
+const auditQuery = {
+  type: 'object',
+  properties: {
+    folder: { type: 'string', minLength: 1, maxLength: 1000 },
+    limit: { type: 'integer', minimum: 0, maximum: 100_000, default: 1000 },
+  },
+  additionalProperties: false,
 } as const;
 
 type FolderParams = { folder: string };
@@ -116,13 +128,18 @@ export function registerAccessRoutes(app: FastifyInstance, node: AgoraNode): voi
     '/api/v1/spaces/:space/audit',
     {
       schema: {
-        summary: 'Signed history of the space (log entries in replay order), then the last change of each file, oldest first',
+        summary:
+          'Signed history of the space (log entries in replay order), then the newest file changes (every version this device recorded, `limit` of them, default 1000), oldest first',
         tags: ['spaces'],
         params: spaceParam,
+        querystring: auditQuery,
         response: { 200: { type: 'array', items: auditItemSchema } },
       },
     },
-    async (req): Promise<AuditItem[]> => node.audit((req.params as { space: string }).space),
+    async (req): Promise<AuditItem[]> => {
+      const { folder, limit } = req.query as AuditQuery;
+      return node.audit((req.params as { space: string }).space, { folder, limit });
+    },
   );
 
   app.post(

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../client/api-client.js';
-import { accessRows, auditLine, describeAccess, describeTarget, parseAccess, parseGrantTarget, parseRole } from './access-view.js';
+import { accessRows, auditLine, describeAccess, describeTarget, parseAccess, parseAuditLimit, parseGrantTarget, parseRole } from './access-view.js';
 import { printJson, printLine, printTable, shortId, UsageError } from './output.js';
 
 /**
@@ -80,11 +80,14 @@ export function registerAccessCommands(program: Command, members: Command, folde
 
   program
     .command('audit')
-    .description('the signed history of a space (joins, roles, grants, removals) and who last changed each file')
+    .description('the signed history of a space (joins, roles, grants, removals) and who changed which file when')
     .requiredOption('--space <space>', 'space id or name')
+    .option('--folder <folder>', "only this folder's file changes (id, id prefix or name)")
+    .option('--limit <n>', 'at most this many file changes, the newest (0 to 100000)', '1000')
     .option('--json', 'print JSON')
-    .action(async (opts: { space: string; json?: boolean }) => {
-      const items = await client().audit(opts.space);
+    .action(async (opts: { space: string; folder?: string; limit: string; json?: boolean }) => {
+      const limit = parseAuditLimit(opts.limit);
+      const items = await client().audit(opts.space, undefined, { folder: opts.folder, limit });
       if (opts.json) return printJson(items);
       const entries = items.filter((i) => i.type !== 'file.change');
       const files = items.filter((i) => i.type === 'file.change');
@@ -92,8 +95,9 @@ export function registerAccessCommands(program: Command, members: Command, folde
       printLine('member can rewrite it. Times are the authors\' clocks; refused entries took no effect.');
       for (const item of entries) printLine(`  ${auditLine(item)}`);
       printLine();
-      if (files.length === 0) return printLine('File changes: none recorded on this device.');
-      printLine("File changes, oldest first: the last change of each path as this device's index records it.");
+      if (files.length === 0) return printLine(limit === 0 ? 'File changes: not asked for (--limit 0).' : 'File changes: none recorded on this device.');
+      const newest = files.length === limit ? `the newest ${limit}, ` : '';
+      printLine(`File changes (${newest}oldest first): every version this device recorded, with its author's clock.`);
       for (const item of files) printLine(`  ${auditLine(item)}`);
     });
 }

@@ -28,6 +28,14 @@ export function parseRole(text: string): (typeof ROLES)[number] {
   return role;
 }
 
+/** `audit --limit`: how many file changes, a whole number from 0 to 100000 (what the API takes). */
+export function parseAuditLimit(text: string): number {
+  const t = text.trim();
+  const n = Number(t);
+  if (!/^\d+$/.test(t) || n > 100_000) throw new UsageError(`--limit takes a whole number from 0 to 100000 (got "${text}")`);
+  return n;
+}
+
 /**
  * `--grant FOLDER=ACCESS` of `invite`. The access comes after the last '=', so a folder name
  * may hold '=' itself.

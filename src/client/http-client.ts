@@ -2,6 +2,7 @@ import type {
   ActivityItem,
   AddFolderRequest,
   AuditItem,
+  AuditQuery,
   ConflictCopy,
   CreateSpaceRequest,
   DirListing,
@@ -149,9 +150,13 @@ export class HttpApiClient {
     return this.request('DELETE', memberPath(space, member), undefined, signal);
   }
 
-  /** The space's signed history, then the last change of each file (see AuditItem). */
-  audit(space: string, signal?: AbortSignal): Promise<AuditItem[]> {
-    return this.request('GET', `/api/v1/spaces/${encodeURIComponent(space)}/audit`, undefined, signal);
+  /**
+   * The space's signed history, then the newest file changes (see AuditItem, AuditQuery).
+   * `options` comes after `signal` so that callers written before it keep working.
+   */
+  audit(space: string, signal?: AbortSignal, options: AuditQuery = {}): Promise<AuditItem[]> {
+    const search = query({ folder: options.folder, limit: options.limit === undefined ? undefined : String(options.limit) });
+    return this.request('GET', `/api/v1/spaces/${encodeURIComponent(space)}/audit${search}`, undefined, signal);
   }
 
   doctor(signal?: AbortSignal): Promise<DoctorReport> {

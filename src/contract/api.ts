@@ -233,7 +233,10 @@ export interface AuditEntry {
   addresses?: string[];
 }
 
-/** The last change of one path, as this device's index records it. */
+/**
+ * One change of one path (a version this device took into the folder: its own change, or a
+ * writer's it received), from this device's file history.
+ */
 export interface AuditFileChange {
   type: 'file.change';
   folderId: string;
@@ -242,15 +245,30 @@ export interface AuditFileChange {
   /** Null when the device that made it is one this device may not list. */
   by: string | null;
   byName: string | null;
-  /** The file's modification time, ms since epoch. */
+  /** The file's modification time, ms since epoch (the author's clock). */
   at: number;
   deleted: boolean;
-  /** The record carries a valid signature by the device that made the change. */
+  /** Bytes of this version (0 for a deletion). */
+  size: number;
+  /** The record carried a valid signature by the device that made the change, checked when it was recorded. */
   signed: boolean;
+  /** When this device recorded the change, ms since epoch (its own clock). */
+  recordedAt: number;
 }
 
-/** GET /spaces/{space}/audit: log entries in replay order, then file changes oldest first. */
+/**
+ * GET /spaces/{space}/audit: log entries in replay order, then the newest file changes
+ * (default 1000) in the order this device recorded them, oldest first.
+ */
 export type AuditItem = AuditEntry | AuditFileChange;
+
+/** Query of GET /spaces/{space}/audit. */
+export interface AuditQuery {
+  /** Only this folder's file changes (id, id prefix or name); the log entries stay all. */
+  folder?: string;
+  /** At most this many file changes, the newest (default 1000, at most 100000; 0: none). */
+  limit?: number;
+}
 
 export interface FolderProgress {
   files: number;

@@ -19,7 +19,7 @@ import { doctorReport, type DoctorReport } from './doctor.js';
 import type { BlockHasher } from '../ports/hasher.js';
 import type { Identity } from './home.js';
 import { loadSettings, NodeSettings, resolveStart, type StartValues } from './node-settings.js';
-import { SpaceAccess, unnamed, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
+import { SpaceAccess, unnamed, type AuditOptions, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
 
 export const VERSION = '0.1.0';
 
@@ -264,8 +264,8 @@ export class AgoraNode {
     return this.access.folderAccess(folderRef, spaceRef);
   }
 
-  audit(spaceRef: string): AuditItem[] {
-    return this.access.audit(spaceRef);
+  audit(spaceRef: string, options: AuditOptions = {}): AuditItem[] {
+    return this.access.audit(spaceRef, options);
   }
 
   /** Read-only folders: the shared version back over local changes; how many paths. */

@@ -4,8 +4,7 @@ import type { MemberState } from '../core/spaces/space-state.js';
 import type { SyncService } from '../core/sync/sync-service.js';
 import { AgoraError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
-import { DEFAULT_FOLDER_ACCESS, recordSigningBytes, type Access, type FolderAccess, type GrantTarget, type Role } from '../protocol/index.js';
-import { verify } from '../core/crypto.js';
+import { DEFAULT_FOLDER_ACCESS, type Access, type FolderAccess, type GrantTarget, type Role } from '../protocol/index.js';
 
 /** A folder of a space as the log has it, whether or not this device syncs it. */
 export interface SpaceFolderRef {
@@ -37,6 +36,17 @@ export interface InviteGrant {
   name: string | null;
   access: Access;
 }
+
+/** What `audit` narrows the file changes to. */
+export interface AuditOptions {
+  /** One folder (id, id prefix, name or "Space/Folder"); log entries stay all. */
+  folder?: string;
+  /** At most this many file changes, the newest (default DEFAULT_AUDIT_FILE_LIMIT). */
+  limit?: number;
+}
+
+/** File changes an audit shows unless told otherwise: the newest thousand. */
+export const DEFAULT_AUDIT_FILE_LIMIT = 1000;
 
 /** How a member whose name this device may not know is shown: by the start of its id. */
 export function unnamed(memberId: string): string {
@@ -105,9 +115,20 @@ export class SpaceAccess {
     return { folder, members };
   }
 
-  audit(spaceRef: string): AuditItem[] {
+  /**
+   * The space log, then the newest file changes of the folders this device holds, from its
+   * file history (each checked against its author's signature when it was recorded).
+   */
+  audit(spaceRef: string, options: AuditOptions = {}): AuditItem[] {
     const space = this.deps.spaces.resolve(spaceRef);
     const { spaces, store } = this.deps;
+    const limit = options.limit ?? DEFAULT_AUDIT_FILE_LIMIT;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new BadRequestError(`The limit must be a whole number from 0 (got ${limit}).`);
+    let folders = store.folders.list(space.spaceId).map((f) => f.folderId);
+    if (options.folder !== undefined) {
+      const only = this.folder(options.folder, space.spaceId).folderId;
+      folders = folders.filter((id) => id === only);
+    }
     return buildAudit({
       result: spaces.replayResult(space.spaceId),
       viewer: this.deps.selfId,
@@ -116,11 +137,8 @@ export class SpaceAccess {
         folder: (id) => spaces.folderName(space.spaceId, id),
         channel: (id) => spaces.channelName(space.spaceId, id),
       },
-      files: store.folders.list(space.spaceId).map((f) => ({
-        folderId: f.folderId,
-        // Each change is checked against its author's key: the audit says which ones prove who made them.
-        records: store.index.listLocal(f.folderId).map((r) => ({ ...r, signed: verify(recordSigningBytes(f.folderId, r), r.sig, r.modifiedBy) })),
-      })),
+      files: folders.map((folderId) => ({ folderId, history: (n) => store.fileHistory.list(folderId, { limit: n }) })),
+      fileLimit: limit,
     });
   }
 

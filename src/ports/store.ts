@@ -1,4 +1,4 @@
-import type { Access, FileRecord, LocalFileRecord, LogStub, NameDisclosure } from '../protocol/index.js';
+import type { Access, FileRecord, FileType, LocalFileRecord, LogStub, NameDisclosure } from '../protocol/index.js';
 
 /**
  * Persistent state of a node. Synchronous on purpose: SQLite (better-sqlite3) answers in
@@ -131,7 +131,7 @@ export interface FolderRepo {
   get(folderId: string): FolderRecord | undefined;
   /** Ordered by createdAt, then folderId; only one space's folders when spaceId is given. */
   list(spaceId?: string): FolderRecord[];
-  /** Forgets the folder and every index record of it (all devices); unknown id is a no-op. */
+  /** Forgets the folder, every index record of it (all devices) and its file history; unknown id is a no-op. */
   delete(folderId: string): void;
 }
 
@@ -193,6 +193,52 @@ export interface IndexRepo {
   /** Several hashes at once (missing ones absent from the map); hex hash keys. */
   findBlocks(folderId: string, hashes: readonly Buffer[]): Map<string, BlockLocation>;
   localCounts(folderId: string): IndexCounts;
+}
+
+/** One version of one path, as this device saw it enter the folder (see FileHistoryRepo). */
+export interface FileHistoryItem {
+  path: string;
+  type: FileType;
+  deleted: boolean;
+  size: number;
+  /** The file's modification time (the author's clock, ms). */
+  mtimeMs: number;
+  /** The device that made this version. */
+  modifiedBy: string;
+  /**
+   * The version vector as text, `device:value` pairs (full ids, in vector order) joined by
+   * commas. With the folder and the path, the identity of the row.
+   */
+  version: string;
+  /** The signature by modifiedBy was checked, and held, when the row was written. */
+  signed: boolean;
+  /** This device's clock when it recorded the version (ms). */
+  recordedAt: number;
+}
+
+export interface FileHistoryRow extends FileHistoryItem {
+  /** Order of recording on this device, increasing across all folders; never reused, even after prune. */
+  seq: number;
+}
+
+/**
+ * Per folder, every version of every path this device took into its picture of the folder
+ * (its own changes and the writers' it received), for the audit. Rows are never updated;
+ * they go only by prune (the oldest first) or with their folder (FolderRepo.delete).
+ */
+export interface FileHistoryRepo {
+  /**
+   * Adds rows in the given order. A row whose (folder, path, version) is already there, or
+   * appears earlier in the same call, is skipped: the first sighting is kept. Returns how many were added.
+   */
+  append(folderId: string, items: readonly FileHistoryItem[]): number;
+  /** Whether this version of the path is recorded. */
+  has(folderId: string, path: string, version: string): boolean;
+  /** Newest first (highest seq), at most `limit`; with `before`, only rows whose seq is below it (paging). */
+  list(folderId: string, options: { limit: number; before?: number }): FileHistoryRow[];
+  count(folderId: string): number;
+  /** Keeps the newest `keep` rows of the folder and deletes the rest; returns how many went. */
+  prune(folderId: string, keep: number): number;
 }
 
 /** A chat message as signed, with what the store needs to find and order it. */
@@ -287,6 +333,7 @@ export interface Store {
   readonly folders: FolderRepo;
   readonly index: IndexRepo;
   readonly chat: ChatRepo;
+  readonly fileHistory: FileHistoryRepo;
   /**
    * Runs fn atomically: all its writes land or none; a throw rolls back and is rethrown. fn must be
    * synchronous (an async fn is refused). Nested calls act as savepoints.

@@ -1,3 +1,5 @@
+import { MAX_PARENTS } from './log-entry.js';
+
 /**
  * The sync index model shared by the wire, the store and the core: one record per path per
  * device, as Syncthing's BEP does it. A device only ever announces its own records; peers keep
@@ -49,7 +51,18 @@ export interface FileRecord {
    * version can be proven to anyone, whoever relays the record (see record-signature.ts).
    */
   sig: Buffer;
+  /**
+   * The log point: heads of the space log (entry ids, hex, sorted, at most MAX_LOG_POINT) that
+   * `modifiedBy` held when it made this version (its heads at its first version since access to
+   * the folder last changed). Signed with the rest: a version counts only if its author could
+   * write the folder in the log up to these entries (core/spaces/log-points.ts). Empty only in
+   * records stored before log points existed.
+   */
+  at: readonly string[];
 }
+
+/** Entry ids in a log point: as many as an entry may have parents (a new entry follows every head). */
+export const MAX_LOG_POINT = MAX_PARENTS;
 
 /** What this device alone knows about its own copy, to notice changes without re-hashing. */
 export interface LocalFileInfo {

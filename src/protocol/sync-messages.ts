@@ -1,14 +1,15 @@
 import c, { type Encoder } from 'compact-encoding';
 import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, hexFixed, struct } from './bounded.js';
-import type { BlockRef, FileRecord, FileType, VersionCounter } from './file-record.js';
+import { MAX_LOG_POINT, type BlockRef, type FileRecord, type FileType, type VersionCounter } from './file-record.js';
 
 /**
- * Wire messages of the sync channel `agora/sync/2` (one per connection and space; its id is
+ * Wire messages of the sync channel `agora/sync/3` (one per connection and space; its id is
  * the space id). Index exchange is incremental as in Syncthing's BEP: each side says, per
  * folder, which index id and sequence of the other side it already has, and the other side
  * sends only newer records. Blocks are requested by hash and verified by the requester.
+ * Version 3: records carry their log point (`at`), and sign it.
  */
-export const SYNC_PROTOCOL = 'agora/sync/2';
+export const SYNC_PROTOCOL = 'agora/sync/3';
 
 /** Limits every decoder enforces. */
 export const SYNC_LIMITS = {
@@ -55,6 +56,8 @@ export const fileRecord = struct<FileRecord>({
   sequence: c.uint,
   blocks: boundedArray(blockRef, SYNC_LIMITS.blocksPerFile),
   sig: fixedBuffer(64),
+  // Read-only in the record (many records share one log point); the encoder never writes to it.
+  at: boundedArray(hex32, MAX_LOG_POINT) as Encoder<readonly string[]>,
 });
 
 /** One folder as one side offers it in the hello (only folders the other side may read). */

@@ -135,7 +135,24 @@ describe('sqlite store, file level', () => {
       expect(s.spaces.get('space-1')?.name).toBe('Space 1');
       expect(s.chat.sequence('space-1')).toBe(0);
       expect(s.chat.logId('space-1', 'log-1')).toBe('log-1');
-      expect(openRaw().pragma('user_version', { simple: true })).toBe(5);
+      expect(openRaw().pragma('user_version', { simple: true })).toBe(schemaVersion);
+    });
+
+    it('upgrades a version-6 database to log points (7): index rows from before have none, and keep the rest', () => {
+      const db = openRaw();
+      migrate(db, file, undefined, migrations.slice(0, 6));
+      const row = ['folder-1', 'a.txt', 3, 'file', 0, 1000, 420, 0, 'd'.repeat(64), '[]', Buffer.alloc(0), Buffer.alloc(64, 5)];
+      db.prepare('INSERT INTO local_files (folder_id, path, seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig, inode, stat_mtime_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 1000)').run(...row);
+      db.prepare('INSERT INTO remote_files (folder_id, device_id, path, seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(row[0], 'e'.repeat(64), ...row.slice(1));
+      db.prepare('INSERT INTO remote_index (folder_id, device_id, index_id, max_seq) VALUES (?, ?, ?, ?)').run('folder-1', 'e'.repeat(64), 'i'.repeat(32), 3);
+      db.close();
+      const s = openStore();
+      expect(s.index.getLocal('folder-1', 'a.txt')).toMatchObject({ sequence: 3, modifiedBy: 'd'.repeat(64), sig: Buffer.alloc(64, 5), at: [] });
+      expect(s.index.listRemote('folder-1', 'e'.repeat(64))).toMatchObject([{ path: 'a.txt', sequence: 3, at: [] }]);
+      // A record written now keeps its point.
+      const at = ['1'.repeat(64), '2'.repeat(64)];
+      s.index.putRemote('folder-1', 'e'.repeat(64), 'i'.repeat(32), [{ ...s.index.listRemote('folder-1', 'e'.repeat(64))[0]!, sequence: 4, at }]);
+      expect(s.index.getRemote('folder-1', 'e'.repeat(64), 'a.txt')?.at).toEqual(at);
     });
 
     it('rejects a list with a gap', () => {

@@ -30,6 +30,9 @@ interface AuditItem {
   path?: string;
   by?: string | null;
   deleted?: boolean;
+  size?: number;
+  signed?: boolean;
+  recordedAt?: number;
 }
 
 /**
@@ -191,6 +194,33 @@ describe('end to end: roles, grants, access, audit and revert from the CLI', () 
     expect(onG).not.toContain('Secret');
     expect(onG).toContain(folders.orders.folderId);
   });
+
+  it('audit: every change of a file, not only the last; --limit keeps the newest, --folder narrows', async () => {
+    const ordersFile = (items: AuditItem[]) => items.filter((i) => i.type === 'file.change' && i.path === 'orders.txt');
+    writeFileSync(join(a.home, 'shared', 'Orders', 'orders.txt'), 'Orders, second version\n');
+    for (const home of [a, g]) {
+      await waitFor(async () => ordersFile(await home.json<AuditItem[]>('audit', '--space', 'Acme', '--folder', 'Orders')).length === 2, `${home.home}: both versions`, 20_000);
+      const changes = ordersFile(await home.json<AuditItem[]>('audit', '--space', 'Acme', '--folder', 'Orders'));
+      expect(changes.map((c) => [c.by, c.size, c.deleted, c.signed, c.folderId])).toEqual([
+        [ids.a, 'Orders\n'.length, false, true, folders.orders.folderId],
+        [ids.a, 'Orders, second version\n'.length, false, true, folders.orders.folderId],
+      ]);
+      expect(changes[0]!.recordedAt! <= changes[1]!.recordedAt!).toBe(true);
+    }
+    const onA = await a.json<AuditItem[]>('audit', '--space', 'Acme', '--folder', 'Orders');
+    // Log entries stay all; file changes are only those of Orders.
+    expect(onA.some((i) => i.type === 'folder.add' && i.folderId === folders.secret.folderId)).toBe(true);
+    expect(onA.filter((i) => i.type === 'file.change').every((i) => i.folderId === folders.orders.folderId)).toBe(true);
+    const newest = (await a.json<AuditItem[]>('audit', '--space', 'Acme', '--limit', '1')).filter((i) => i.type === 'file.change');
+    expect(newest).toHaveLength(1);
+    expect(newest[0]).toMatchObject({ path: 'orders.txt', size: 'Orders, second version\n'.length });
+    const text = await a.run('audit', '--space', 'Acme', '--limit', '1');
+    expect(text.stdout).toContain('the newest 1');
+    expect((await a.run('audit', '--space', 'Acme', '--limit', 'all')).code).toBe(2);
+    // A guest cannot narrow to a folder it may not read.
+    const hidden = await g.run('audit', '--space', 'Acme', '--folder', 'Secret', '--json');
+    expect(hidden.code).toBe(1);
+  }, 60_000);
 
   it('members remove: the removed member is reported and gone from the list', async () => {
     const removed = await a.json<{ memberId: string; removed: boolean; spaceId: string }>('members', 'remove', 'Gina', '--space', 'Acme');

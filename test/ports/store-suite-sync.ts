@@ -38,6 +38,7 @@ export const file = (path: string, sequence: number, over: Partial<FileRecord> =
   sequence,
   blocks: [block(sequence % 250, 1000), block(250, 2000)],
   sig: Buffer.alloc(64, sequence % 256),
+  at: sequence % 3 === 0 ? [hex(7), hex(9)] : [hex(7)],
   ...over,
 });
 

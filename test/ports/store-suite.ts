@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/ports/store.js';
 import { message, registerChatTests } from './store-suite-chat.js';
 import { awkwardBuffers, entry, expectStoreError, invite, peer, space, type StoreFixture } from './store-suite-fixtures.js';
+import { change, registerHistoryTests } from './store-suite-history.js';
 import { registerLogTests, registerRecordTests, registerSpaceTests } from './store-suite-repos.js';
 import { registerBlockTests, registerIndexValueTests, snapshot } from './store-suite-sync-blocks.js';
 import { block, file, folder, own, registerFolderTests, registerIndexTests, self } from './store-suite-sync.js';
@@ -32,6 +33,7 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
     registerBlockTests(() => store);
     registerIndexValueTests(() => store);
     registerChatTests(() => fx);
+    registerHistoryTests(() => fx);
 
     it('refuses every operation once closed', () => {
       store.close();
@@ -52,6 +54,8 @@ export function describeStorePort(name: string, factory: () => StoreFixture): vo
         ['chat.add', () => store.chat.add(message(1))],
         ['chat.channel', () => store.chat.channel('space-1', 'general')],
         ['chat.setReadMark', () => store.chat.setReadMark('space-1', 'general', 1)],
+        ['fileHistory.append', () => store.fileHistory.append('folder-1', [change('a', 1)])],
+        ['fileHistory.list', () => store.fileHistory.list('folder-1', { limit: 10 })],
         ['transaction', () => store.transaction(() => 1)],
       ];
       for (const [, op] of ops) expectStoreError(op);

@@ -148,6 +148,7 @@ function processView(store: Store): Store {
     folders: guard(store.folders),
     index: guard(store.index),
     chat: guard(store.chat),
+    fileHistory: guard(store.fileHistory),
     transaction: (fn) => {
       check();
       return store.transaction(fn);

@@ -17,6 +17,7 @@ const WRITES: Record<string, readonly string[]> = {
   folders: ['put', 'delete'],
   index: ['putLocal', 'putRemote', 'dropRemote'],
   chat: ['add', 'setPeerState', 'setReadMark', 'putAttachment'],
+  fileHistory: ['append', 'prune'],
 };
 
 export interface TappedStore {
@@ -50,6 +51,7 @@ export function tappedStore(): TappedStore {
     peers: wrap('peers', inner.peers),
     settings: wrap('settings', inner.settings),
     chat: wrap('chat', inner.chat),
+    fileHistory: wrap('fileHistory', inner.fileHistory),
     folders: wrap('folders', inner.folders),
     index: wrap('index', inner.index),
     transaction: (fn) => inner.transaction(fn),
@@ -58,7 +60,7 @@ export function tappedStore(): TappedStore {
   return { store, writes };
 }
 
-/** Everything a store holds now, read back through the port: spaces, log bytes, names, invites, peers, folders, index. */
+/** Everything a store holds now, read back through the port: spaces, log bytes, names, invites, peers, folders, index, file history. */
 export function storeContents(store: Store): unknown {
   const spaces = store.spaces.list();
   const folders = store.folders.list();
@@ -70,6 +72,7 @@ export function storeContents(store: Store): unknown {
     index: folders.map((f) => ({
       local: store.index.listLocal(f.folderId),
       remote: store.index.remoteDevices(f.folderId).map((d) => ({ device: d, state: store.index.remoteState(f.folderId, d), records: store.index.listRemote(f.folderId, d) })),
+      history: store.fileHistory.list(f.folderId, { limit: Infinity }),
     })),
   };
 }

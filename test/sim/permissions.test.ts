@@ -314,7 +314,7 @@ describe('simulation: permissions — adversarial peers', () => {
       // 2. Push index records into them.
       const fake: FileRecord = {
         path: 'planted.txt', type: 'file', size: 0, mtimeMs: sim.clock.now(), mode: 0o644, deleted: false,
-        version: [{ device: g.deviceId, value: 1 }], modifiedBy: g.deviceId, sequence: 1, blocks: [], sig: Buffer.alloc(64),
+        version: [{ device: g.deviceId, value: 1 }], modifiedBy: g.deviceId, sequence: 1, blocks: [], sig: Buffer.alloc(64), at: [...g.spaces.heads(spaceId)].sort(),
       };
       ch.sendIndex({ folderId: f.internal.folderId, indexId: 'ab'.repeat(16), records: [fake], upToDate: true });
       // 3. Ask for their blocks: directly, through a folder G may read, and by a path that climbs out of it.

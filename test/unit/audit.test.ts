@@ -49,10 +49,27 @@ function history(): DecodedEntry[] {
   return log;
 }
 
-const file = (path: string, by: KeyPair, mtimeMs: number, extra: Partial<AuditFileRecord> = {}): AuditFileRecord => ({ path, type: 'file', modifiedBy: id(by), mtimeMs, deleted: false, signed: true, ...extra });
+/** A history row; recorded in mtime order unless `seq` says otherwise. */
+const file = (path: string, by: KeyPair, mtimeMs: number, extra: Partial<AuditFileRecord> = {}): AuditFileRecord => ({
+  path,
+  type: 'file',
+  modifiedBy: id(by),
+  mtimeMs,
+  deleted: false,
+  size: 10,
+  signed: true,
+  recordedAt: mtimeMs + 5,
+  seq: mtimeMs,
+  ...extra,
+});
+/** A folder's history as the store gives it: newest (highest seq) first, at most `limit`. */
+const historyOf = (folderId: string, records: AuditFileRecord[]) => ({
+  folderId,
+  history: (limit: number) => [...records].sort((a, b) => b.seq - a.seq).slice(0, limit),
+});
 const files = [
-  { folderId: ORDERS, records: [file('b.pdf', keys.g2, 300), file('a.pdf', keys.g1, 200), file('dir', keys.admin, 100, { type: 'dir' }), file('old.txt', keys.admin, 50, { deleted: true })] },
-  { folderId: SECRET, records: [file('plan.txt', keys.bob, 250)] },
+  historyOf(ORDERS, [file('b.pdf', keys.g2, 300), file('a.pdf', keys.g1, 200), file('dir', keys.admin, 100, { type: 'dir' }), file('old.txt', keys.admin, 50, { deleted: true, size: 0 })]),
+  historyOf(SECRET, [file('plan.txt', keys.bob, 250)]),
 ];
 
 function audit(viewer: KeyPair, known: Set<string>): AuditItem[] {
@@ -86,7 +103,73 @@ describe('audit', () => {
       ['plan.txt', 250, id(keys.bob), false],
       ['b.pdf', 300, id(keys.g2), false],
     ]);
-    expect(changes[1]).toMatchObject({ folderId: ORDERS, folderName: 'Orders', byName: 'Gina' });
+    expect(changes[1]).toEqual({
+      type: 'file.change',
+      folderId: ORDERS,
+      folderName: 'Orders',
+      path: 'a.pdf',
+      by: id(keys.g1),
+      byName: 'Gina',
+      at: 200,
+      deleted: false,
+      size: 10,
+      signed: true,
+      recordedAt: 205,
+    });
+  });
+
+  describe('history of one path', () => {
+    const log = history();
+    const result = replay(log[0]!.id, log);
+    // Alice three times, Bob once, then Alice deletes it; one unsigned version; the order of
+    // recording (seq) is not the order of the authors' clocks.
+    const quote = [
+      file('quote.txt', keys.admin, 1000, { seq: 11, size: 1 }),
+      file('quote.txt', keys.admin, 1100, { seq: 12, size: 2 }),
+      file('quote.txt', keys.admin, 1200, { seq: 13, size: 3 }),
+      file('quote.txt', keys.bob, 900, { seq: 14, size: 4, signed: false }),
+      file('quote.txt', keys.admin, 1300, { seq: 16, deleted: true, size: 0 }),
+    ];
+    const other = [file('other.txt', keys.bob, 1150, { seq: 15 })];
+    const run = (fileLimit?: number, viewer = keys.admin) =>
+      buildAudit({ result, viewer: id(viewer), names: lookup(everything), files: [historyOf(ORDERS, quote), historyOf(SECRET, other)], ...(fileLimit === undefined ? {} : { fileLimit }) }).filter(
+        (i) => i.type === 'file.change',
+      );
+
+    it('every change appears, in the order this device recorded them', () => {
+      expect(run().map((c) => [c.path, c.byName, c.size, c.deleted, c.signed])).toEqual([
+        ['quote.txt', 'Alice', 1, false, true],
+        ['quote.txt', 'Alice', 2, false, true],
+        ['quote.txt', 'Alice', 3, false, true],
+        ['quote.txt', 'Bob', 4, false, false],
+        ['other.txt', 'Bob', 10, false, true],
+        ['quote.txt', 'Alice', 0, true, true],
+      ]);
+    });
+
+    it('a limit keeps the newest changes of all folders together, still oldest first', () => {
+      expect(run(3).map((c) => [c.path, c.size])).toEqual([
+        ['quote.txt', 4],
+        ['other.txt', 10],
+        ['quote.txt', 0],
+      ]);
+      expect(run(0)).toEqual([]);
+      expect(run(100)).toHaveLength(6);
+    });
+
+    it('a guest gets the changes of the folders it may read only, and its history reader is not even asked for the others', () => {
+      const asked: string[] = [];
+      const tracked = (folderId: string, records: AuditFileRecord[]) => {
+        const h = historyOf(folderId, records);
+        return { folderId, history: (n: number) => (asked.push(folderId), h.history(n)) };
+      };
+      const items = buildAudit({ result, viewer: id(keys.g2), names: lookup(new Set([id(keys.g2), ORDERS])), files: [tracked(ORDERS, quote), tracked(SECRET, other)] });
+      expect(asked).toEqual([ORDERS]);
+      const changes = items.filter((i) => i.type === 'file.change');
+      expect(changes).toHaveLength(5);
+      // The firm's people by id, their names only if known.
+      expect(changes[0]).toMatchObject({ by: id(keys.admin), byName: null });
+    });
   });
 
   it('names are given only when known, never guessed', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditItem } from '../../src/contract/api.js';
-import { auditLine, describeTarget, parseAccess, parseFolderAccess, parseGrant, parseGrantTarget, parseRole } from '../../src/cli/access-view.js';
+import { auditLine, describeTarget, parseAccess, parseAuditLimit, parseFolderAccess, parseGrant, parseGrantTarget, parseRole } from '../../src/cli/access-view.js';
 import { accessLine } from '../../src/cli/folder-view.js';
 import { UsageError } from '../../src/cli/output.js';
 
@@ -84,6 +84,15 @@ describe('accessLine (folder status)', () => {
   it('none', () => expect(accessLine({ ...base, access: 'none', localChanges: 0 })).toContain('no longer receives'));
 });
 
+describe('parseAuditLimit (--limit of audit)', () => {
+  for (const [text, want] of [['0', 0], ['1000', 1000], [' 25 ', 25], ['100000', 100_000]] as const) {
+    it(`"${text}"`, () => expect(parseAuditLimit(text)).toBe(want));
+  }
+  for (const bad of ['', '-1', '1.5', '1e3', 'ten', '100001']) {
+    it(`refuses "${bad}"`, () => expect(() => parseAuditLimit(bad)).toThrow(UsageError));
+  }
+});
+
 describe('auditLine', () => {
   const at = Date.UTC(2026, 10, 22, 9, 0, 0);
   const entry = (e: Partial<AuditItem>): AuditItem => ({ type: 'space.create', entryId: 'e'.repeat(64), at, author: A, authorName: 'Alice', applied: true, ...e }) as AuditItem;
@@ -95,9 +104,9 @@ describe('auditLine', () => {
     ['grant to a member', entry({ type: 'folder.grant', folderId: F, folderName: null, to: G, member: G, memberName: 'Gina', access: 'read' }), `2026-11-22T09:00:00.000Z  Alice (aaaaaaaa)  gave Gina (99999999) read access to folder ${F.slice(0, 12)}`],
     ['grant to guests', entry({ type: 'folder.grant', folderId: F, folderName: 'Orders', to: 'guests', access: 'write' }), '2026-11-22T09:00:00.000Z  Alice (aaaaaaaa)  gave guests write access to "Orders"'],
     ['refused', entry({ type: 'member.remove', author: G, authorName: null, member: A, memberName: 'Alice', applied: false, reason: 'only admins remove members' }), '2026-11-22T09:00:00.000Z  Member 99999999  removed Alice (aaaaaaaa)  [refused: only admins remove members]'],
-    ['file change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'q1/po.pdf', by: G, byName: null, at, deleted: false, signed: true }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/q1/po.pdf'],
-    ['file deleted by someone hidden', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'x', by: null, byName: null, at, deleted: true, signed: true }, '2026-11-22T09:00:00.000Z  someone you may not see  deleted "Orders"/x'],
-    ['unsigned change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'y', by: G, byName: null, at, deleted: false, signed: false }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/y  (NOT SIGNED by its author)'],
+    ['file change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'q1/po.pdf', by: G, byName: null, at, deleted: false, size: 3, signed: true, recordedAt: at + 1 }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/q1/po.pdf'],
+    ['file deleted by someone hidden', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'x', by: null, byName: null, at, deleted: true, size: 3, signed: true, recordedAt: at + 1 }, '2026-11-22T09:00:00.000Z  someone you may not see  deleted "Orders"/x'],
+    ['unsigned change', { type: 'file.change', folderId: F, folderName: 'Orders', path: 'y', by: G, byName: null, at, deleted: false, size: 3, signed: false, recordedAt: at + 1 }, '2026-11-22T09:00:00.000Z  Member 99999999  changed "Orders"/y  (NOT SIGNED by its author)'],
   ];
   for (const [name, item, want] of cases) it(name, () => expect(auditLine(item)).toBe(want));
 });

@@ -50,7 +50,7 @@ async function setup(oldData: Buffer, newData: Buffer) {
   });
   const winner: FileRecord = {
     path: 'new.bin', type: 'file', size: newData.length, mtimeMs: 1_600_000_000_000, mode: 0o644, deleted: false,
-    version: [{ device: 'a'.repeat(64), value: 1 }], modifiedBy: 'a'.repeat(64), sequence: 1, blocks: newBlocks, sig: Buffer.alloc(64),
+    version: [{ device: 'a'.repeat(64), value: 1 }], modifiedBy: 'a'.repeat(64), sequence: 1, blocks: newBlocks, sig: Buffer.alloc(64), at: ['e'.repeat(64)],
   };
   return { disk, fs, puller, winner, fetched, newBlocks };
 }

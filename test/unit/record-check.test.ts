@@ -15,6 +15,7 @@ const ok: FileRecord = {
   sequence: 1,
   sig: Buffer.alloc(64, 7),
   blocks: [{ hash: Buffer.alloc(32, 1), size: 10 }],
+  at: ['1'.repeat(64), 'f'.repeat(64)],
 };
 
 describe('records from peers are checked before they reach the index', () => {
@@ -33,6 +34,15 @@ describe('records from peers are checked before they reach the index', () => {
     ['empty version', { version: [] }, /version/],
     ['unsorted version', { version: [{ device: 'b'.repeat(64), value: 1 }, { device: dev, value: 2 }] }, /version/],
     ['not signed', { sig: Buffer.alloc(0) }, /not signed/],
+    ['one log entry', { at: ['0'.repeat(64)] }, null],
+    ['the most log entries', { at: Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(64, '0')) }, null],
+    ['no log point', { at: [] }, /no log point/],
+    ['too many log entries', { at: Array.from({ length: 33 }, (_, i) => i.toString(16).padStart(64, '0')) }, /too many/],
+    ['log entry id too short', { at: ['a'.repeat(63)] }, /malformed log point/],
+    ['log entry id not hex', { at: ['g'.repeat(64)] }, /malformed log point/],
+    ['log entry id in upper case', { at: ['A'.repeat(64)] }, /malformed log point/],
+    ['log point not sorted', { at: ['f'.repeat(64), '1'.repeat(64)] }, /not sorted/],
+    ['log point repeats an entry', { at: ['1'.repeat(64), '1'.repeat(64)] }, /repeats/],
     ['directory with blocks', { type: 'dir' }, /no blocks/],
     ['deleted with blocks', { deleted: true }, /no blocks/],
   ];

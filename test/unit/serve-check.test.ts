@@ -9,7 +9,7 @@ function record(sizes: number[], over: Partial<LocalFileRecord> = {}): LocalFile
   const blocks = sizes.map((size, i) => ({ hash: h(`b${i}`), size }));
   return {
     path: 'f', type: 'file', size: sizes.reduce((a, b) => a + b, 0), mtimeMs: 1000, mode: 0o644, deleted: false,
-    version: [], modifiedBy: 'x', sequence: 1, blocks, sig: Buffer.alloc(64), local: { inode: 7, statMtimeMs: 1000.5 }, ...over,
+    version: [], modifiedBy: 'x', sequence: 1, blocks, sig: Buffer.alloc(64), at: ['e'.repeat(64)], local: { inode: 7, statMtimeMs: 1000.5 }, ...over,
   };
 }
 

@@ -21,6 +21,7 @@ function rec(version: VersionVector, patch: Partial<FileRecord> = {}): FileRecor
     sequence: 1,
     blocks: [{ hash: Buffer.alloc(32, 1), size: 1 }],
     sig: Buffer.alloc(64),
+    at: ['e'.repeat(64)],
     ...patch,
   };
 }

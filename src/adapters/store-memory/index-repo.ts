@@ -229,6 +229,7 @@ function copyFile(r: FileRecord): FileRecord {
     sequence: r.sequence,
     blocks: r.blocks.map(copyBlock),
     sig: Buffer.from(r.sig),
+    at: [...r.at],
   };
 }
 

@@ -1,5 +1,6 @@
 import { AgoraError } from '../../errors/index.js';
 import type {
+  FolderRepo,
   InviteRecord,
   InviteRepo,
   LogRepo,
@@ -13,6 +14,7 @@ import type {
 } from '../../ports/store.js';
 import type { LogStub, NameDisclosure } from '../../protocol/index.js';
 import { createMemoryChat } from './chat.js';
+import { createMemoryFileHistory } from './file-history.js';
 import { createMemoryIndex } from './index-repo.js';
 import { Journal } from './journal.js';
 
@@ -33,7 +35,17 @@ export function createMemoryStore(): Store {
   const names = new Map<string, Map<string, NameDisclosure>>();
   const peers = new Map<string, PeerRecord>();
   const settings = new Map<string, string>();
-  const { folders, index } = createMemoryIndex(journal);
+  const { folders: indexFolders, index } = createMemoryIndex(journal);
+  const { fileHistory, deleteFolder: deleteHistory } = createMemoryFileHistory(journal);
+  // Same cascade as the SQLite adapter: a folder's history goes with it (its index goes in index-repo.ts).
+  const folders: FolderRepo = {
+    ...indexFolders,
+    delete: (folderId) =>
+      journal.run(() => {
+        deleteHistory(folderId);
+        indexFolders.delete(folderId);
+      }),
+  };
   const { chat, deleteSpace: deleteChat } = createMemoryChat(journal);
   let closed = false;
 
@@ -140,6 +152,7 @@ export function createMemoryStore(): Store {
     folders: whileOpen(folders),
     index: whileOpen(index),
     chat: whileOpen(chat),
+    fileHistory: whileOpen(fileHistory),
     transaction: <T>(fn: () => T): T => {
       if (closed) throw new AgoraError('STORE', 'The store is closed.');
       return journal.run(fn);

@@ -1,8 +1,8 @@
 import type { BlockRef, FileRecord, FileType, LocalFileRecord, VersionVector } from '../../protocol/index.js';
 
 /**
- * How index records map to rows of local_files and remote_files (migrations 2 and 4). Both tables share
- * the columns of a FileRecord; local_files adds what stat() said.
+ * How index records map to rows of local_files and remote_files (migrations 2, 4 and 7). Both tables
+ * share the columns of a FileRecord; local_files adds what stat() said.
  */
 
 /** A block as stored in a row's `blocks` column: 32-byte hash, then size as a big-endian uint32. */
@@ -21,6 +21,8 @@ export interface FileRow {
   version: string;
   blocks: Buffer;
   sig: Buffer;
+  /** The log point's entry ids joined by ',' ('' in rows from before log points). */
+  at: string;
 }
 
 export interface LocalFileRow extends FileRow {
@@ -29,7 +31,7 @@ export interface LocalFileRow extends FileRow {
 }
 
 /** The FileRecord columns, in the order of fileValues (after folder, device and path). */
-export const fileColumns = 'seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig';
+export const fileColumns = 'seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig, at';
 /** SET clause of an upsert that replaces every FileRecord column. */
 export const fileUpdates = fileColumns
   .split(', ')
@@ -41,10 +43,10 @@ export const fileSets = fileColumns
   .map((c) => `${c} = ?`)
   .join(', ');
 
-export type FileValues = [number, FileType, number, number, number, number, string, string, Buffer, Buffer];
+export type FileValues = [number, FileType, number, number, number, number, string, string, Buffer, Buffer, string];
 
 export function fileValues(r: FileRecord): FileValues {
-  return [r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, encodeVersion(r.version), encodeBlocks(r.blocks), r.sig];
+  return [r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, encodeVersion(r.version), encodeBlocks(r.blocks), r.sig, r.at.join(',')];
 }
 
 export function fromFileRow(r: FileRow): FileRecord {
@@ -60,6 +62,7 @@ export function fromFileRow(r: FileRow): FileRecord {
     sequence: r.seq,
     blocks: decodeBlocks(r.blocks),
     sig: r.sig,
+    at: decodeLogPoint(r.at),
   };
 }
 
@@ -96,6 +99,12 @@ export function decodeBlocks(buf: Buffer): BlockRef[] {
 export function checkBlock(b: BlockRef): void {
   if (b.hash.length !== HASH_BYTES) throw new RangeError(`block hash must be ${HASH_BYTES} bytes, got ${b.hash.length}`);
   if (!Number.isInteger(b.size) || b.size < 0 || b.size > 0xffffffff) throw new RangeError(`block size must be a uint32, got ${b.size}`);
+}
+
+/** Ids joined by ','; a single id (nearly always) is kept as it came. */
+function decodeLogPoint(text: string): string[] {
+  if (text === '') return [];
+  return text.includes(',') ? text.split(',') : [text];
 }
 
 /** [[device, value], ...]: half the size of the object form, still readable in the sqlite shell. */

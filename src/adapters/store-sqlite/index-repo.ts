@@ -34,7 +34,7 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
   // `RETURNING` made the upsert half again as slow, and a new file has no old blocks to clear.
   const localId = db.prepare<[string, string], number>('SELECT file_id FROM local_files WHERE folder_id = ? AND path = ?').pluck();
   const insertLocal = db.prepare<[string, string, ...FileValues, number, number]>(
-    `INSERT INTO local_files (folder_id, ${localColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO local_files (folder_id, ${localColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const updateLocal = db.prepare<[...FileValues, number, number, number]>(
     `UPDATE local_files SET ${fileSets}, inode = ?, stat_mtime_ms = ? WHERE file_id = ?`,
@@ -56,7 +56,7 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
   );
 
   const upsertRemote = db.prepare<[string, string, string, ...FileValues]>(
-    `INSERT INTO remote_files (folder_id, device_id, ${recordColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO remote_files (folder_id, device_id, ${recordColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (folder_id, device_id, path) DO UPDATE SET ${fileUpdates}`,
   );
   // Same index id: keep the highest sequence seen. A new index id is a fresh index, so its own

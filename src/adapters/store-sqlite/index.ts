@@ -5,6 +5,7 @@ import type { Logger } from '../../ports/logger.js';
 import type { FolderRepo, SpaceRepo, Store } from '../../ports/store.js';
 import { createChatRepo } from './chat.js';
 import { guard, guarded, toStoreError } from './errors.js';
+import { createFileHistoryRepo } from './file-history.js';
 import { createFolderRepo } from './folders.js';
 import { createIndexRepo } from './index-repo.js';
 import { createInviteRepo } from './invites.js';
@@ -88,9 +89,11 @@ function assemble(db: Database.Database, file: string): Store {
   const spaceRepo: SpaceRepo = { ...spaces, delete: (spaceId) => deleteSpace(spaceId) };
   const folders = createFolderRepo(db);
   const { deleteFolder: deleteIndex, ...index } = createIndexRepo(db);
-  // A folder's index (own and peers' records, block finder) has no meaning without the folder.
+  const { deleteFolder: deleteHistory, ...fileHistory } = createFileHistoryRepo(db);
+  // A folder's index (own and peers' records, block finder) and history have no meaning without the folder.
   const deleteFolder = db.transaction((folderId: string) => {
     deleteIndex(folderId);
+    deleteHistory(folderId);
     folders.delete(folderId);
   });
   const folderRepo: FolderRepo = { ...folders, delete: (folderId) => deleteFolder(folderId) };
@@ -114,6 +117,7 @@ function assemble(db: Database.Database, file: string): Store {
     folders: guarded(file, folderRepo),
     index: guarded(file, index),
     chat: guarded(file, chat),
+    fileHistory: guarded(file, fileHistory),
     transaction: <T>(fn: () => T): T => guard(file, () => runInTransaction(fn) as T),
     close: () => {
       if (db.open) db.close();

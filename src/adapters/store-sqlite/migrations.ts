@@ -252,6 +252,48 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: 'file history (audit)',
+    up(db) {
+      // Every version of every path this device took into a folder, for the audit (FileHistoryRepo).
+      // seq is the order of recording; AUTOINCREMENT so that a pruned seq is never reused (it is a
+      // paging cursor). The unique key drops the same version announced again by another peer.
+      // version: the vector as "device:value,..." text (the row's identity with folder and path).
+      // Rows are kept to a cap per folder by the core (prune), and go with their folder.
+      db.exec(`
+        CREATE TABLE file_history (
+          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+          folder_id   TEXT NOT NULL,
+          path        TEXT NOT NULL,
+          version     TEXT NOT NULL,
+          type        TEXT NOT NULL,
+          deleted     INTEGER NOT NULL,
+          size        INTEGER NOT NULL,
+          mtime_ms    INTEGER NOT NULL,
+          modified_by TEXT NOT NULL,
+          signed      INTEGER NOT NULL,
+          recorded_at INTEGER NOT NULL,
+          UNIQUE (folder_id, path, version)
+        );
+        CREATE INDEX file_history_order ON file_history (folder_id, seq);
+      `);
+    },
+  },
+  {
+    version: 7,
+    name: 'log points of index records',
+    up(db) {
+      // FileRecord.at: the space-log heads its author was at, ids joined by ','. Last in the row,
+      // like sig. Rows from before have none (''): they are trusted as the store is, but a peer
+      // refuses them, and their signatures (format 1) no longer verify; the next change of each
+      // file makes a new, stamped version. They came from pre-release builds only.
+      db.exec(`
+        ALTER TABLE local_files ADD COLUMN at TEXT NOT NULL DEFAULT '';
+        ALTER TABLE remote_files ADD COLUMN at TEXT NOT NULL DEFAULT '';
+      `);
+    },
+  },
 ];
 
 /** The schema version this code writes; a database above it came from a newer Agora. */

@@ -3,9 +3,10 @@ import type { ReplayResult } from './replay.js';
 import type { SpaceState } from './space-state.js';
 
 /**
- * The audit view of a space: its log entries, each with whether it took effect, and the last
- * change of each file in the folders this device holds. Pure: the node hands in the replay
- * result, the names it knows and the index records.
+ * The audit view of a space: its log entries, each with whether it took effect, and the file
+ * history of the folders this device holds (every version of every path it took in, see
+ * FileHistoryRepo). Pure: the node hands in the replay result, the names it knows and a reader
+ * of each folder's history.
  *
  * What a viewer sees is filtered here, the same for every caller: admins and members (the
  * firm) see every entry; anyone else (guests, keepers, former members) sees only entries about
@@ -43,7 +44,7 @@ export interface AuditEntryItem {
   addresses?: string[];
 }
 
-/** The last recorded change of one path, as this device's index holds it. */
+/** One recorded change of one path, as this device's file history holds it. */
 export interface AuditFileItem {
   type: 'file.change';
   folderId: string;
@@ -55,8 +56,12 @@ export interface AuditFileItem {
   /** The file's modification time (ms). */
   at: number;
   deleted: boolean;
-  /** The record carries a valid signature by the device that made the change. */
+  /** Bytes of the version (0 for a deletion). */
+  size: number;
+  /** The record carried a valid signature by the device that made the change (checked when recorded). */
   signed: boolean;
+  /** When this device recorded the change (its own clock, ms). */
+  recordedAt: number;
 }
 
 export type AuditItem = AuditEntryItem | AuditFileItem;
@@ -67,15 +72,19 @@ export interface AuditNames {
   channel(channelId: string): string | null;
 }
 
-/** What of an index record the audit uses. */
+/** What of a file history row the audit uses. */
 export interface AuditFileRecord {
   path: string;
   type: FileType;
   modifiedBy: string;
   mtimeMs: number;
   deleted: boolean;
-  /** Whether its signature by `modifiedBy` checked out (see recordSigningBytes). */
+  size: number;
+  /** Whether its signature by `modifiedBy` checked out when it was recorded (see recordSigningBytes). */
   signed: boolean;
+  recordedAt: number;
+  /** Order of recording on this device, across folders. */
+  seq: number;
 }
 
 export interface AuditInput {
@@ -83,13 +92,18 @@ export interface AuditInput {
   /** The device asking; decides what is filtered out. */
   viewer: string;
   names: AuditNames;
-  /** The folders this device holds an index of, with their records. */
-  files: { folderId: string; records: readonly AuditFileRecord[] }[];
+  /**
+   * The folders whose file changes to show, each with a reader of its history: at most
+   * `limit` rows, newest first. Only the folders the viewer may see are read.
+   */
+  files: { folderId: string; history(limit: number): readonly AuditFileRecord[] }[];
+  /** At most this many file changes, the newest (default: no limit). */
+  fileLimit?: number;
 }
 
 /**
- * Log entries in replay order (the order every node applies them in), then file changes
- * oldest first (ties by folder and path), so the list reads as one history.
+ * Log entries in replay order (the order every node applies them in), then file changes in
+ * the order this device recorded them, oldest first, so the list reads as one history.
  */
 export function buildAudit(input: AuditInput): AuditItem[] {
   const { result, viewer, names } = input;
@@ -106,32 +120,36 @@ export function buildAudit(input: AuditInput): AuditItem[] {
       items.push(item);
     }
   }
-  const files: AuditFileItem[] = [];
-  for (const { folderId, records } of input.files) {
-    if (!sees.folder(folderId)) continue;
+  const limit = Math.max(0, input.fileLimit ?? Infinity);
+  const files: { seq: number; item: AuditFileItem }[] = [];
+  for (const { folderId, history } of input.files) {
+    if (!sees.folder(folderId) || limit === 0) continue;
     const folderName = names.folder(folderId);
-    for (const r of records) {
+    for (const r of history(limit)) {
       if (r.type === 'dir') continue;
       const known = sees.member(r.modifiedBy);
       files.push({
-        type: 'file.change',
-        folderId,
-        folderName,
-        path: r.path,
-        by: known ? r.modifiedBy : null,
-        byName: known ? names.member(r.modifiedBy) : null,
-        at: r.mtimeMs,
-        deleted: r.deleted,
-        signed: r.signed,
+        seq: r.seq,
+        item: {
+          type: 'file.change',
+          folderId,
+          folderName,
+          path: r.path,
+          by: known ? r.modifiedBy : null,
+          byName: known ? names.member(r.modifiedBy) : null,
+          at: r.mtimeMs,
+          deleted: r.deleted,
+          size: r.size,
+          signed: r.signed,
+          recordedAt: r.recordedAt,
+        },
       });
     }
   }
-  files.sort((a, b) => a.at - b.at || cmp(a.folderId, b.folderId) || cmp(a.path, b.path));
-  return [...items, ...files];
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  // The newest `limit` of all folders together, then oldest first.
+  files.sort((a, b) => b.seq - a.seq);
+  const newest = files.slice(0, limit === Infinity ? undefined : limit).reverse();
+  return [...items, ...newest.map((f) => f.item)];
 }
 
 function entryItem(entry: DecodedEntry, result: AuditInput['result'], names: AuditNames): AuditEntryItem {

@@ -9,12 +9,13 @@ import type { FolderRecord, Store } from '../../ports/store.js';
 import type { FileRecord, LocalFileRecord } from '../../protocol/index.js';
 import type { EventBus } from '../events.js';
 import type { BlockFetcher } from './block-fetcher.js';
-import { GlobalView, type Authority, type NeedItem } from './global-view.js';
+import { FileHistory } from './file-history.js';
+import { GlobalView, refusalMessage, type Authority, type NeedItem } from './global-view.js';
 import { LocalTree, parentPath } from './local-tree.js';
 import { IgnoreRules, isConflictName, isTempName } from './names/index.js';
 import { DirectoryNotEmptyError, LocalChangeError, Puller } from './puller.js';
 import { bumpVersion, compareVersions } from './version-vector.js';
-import { Scanner, type ScanProblem } from './scanner.js';
+import { Scanner, UNSIGNED, type ScanProblem } from './scanner.js';
 import { ProgressMeter } from './progress.js';
 import { ReadHandleCache } from './handle-cache.js';
 import { recordHasBlockAt, statMatchesRecord } from './serve-check.js';
@@ -40,6 +41,8 @@ export interface FolderSyncDeps {
   authority: Authority;
   /** Signs a version this device made (see recordSigningBytes). */
   signRecord(record: FileRecord): Buffer;
+  /** The log point this device is at in the folder's space (what a version made now carries as `at`). */
+  logPoint(): readonly string[];
   rescanIntervalMs: number;
   /** How long replaced and deleted files stay in .agora/versions (default 30 days). */
   versionRetentionMs?: number;
@@ -97,6 +100,7 @@ export class FolderSync {
   private selfWrote = true;
   private readonly viewAuthority: { -readonly [K in keyof Authority]: Authority[K] } = {
     mayWrite: (deviceId) => this.deps.authority.mayWrite(deviceId),
+    wroteAt: (record) => this.deps.authority.wroteAt(record),
     selfWrites: true,
   };
   /** Read-only folders: paths whose local change the user asked to revert. */
@@ -109,9 +113,12 @@ export class FolderSync {
   /** Since this node started: bytes fetched from peers, and bytes re-used from local files or an interrupted transfer. */
   private readonly transfer = { fetchedBytes: 0, reusedBytes: 0 };
   problems: ScanProblem[] = [];
+  /** Every version this device takes into the folder, for the audit. */
+  private readonly history: FileHistory;
 
   constructor(private readonly deps: FolderSyncDeps) {
     this.folderId = deps.folder.folderId;
+    this.history = new FileHistory({ store: deps.store, clock: deps.clock, folderId: this.folderId });
     this.progress = new ProgressMeter(deps.clock);
     this.handles = new ReadHandleCache(deps.fs, deps.clock);
     const log = deps.logger;
@@ -193,6 +200,21 @@ export class FolderSync {
     this.kick();
   }
 
+  /**
+   * Records a peer sent (PeerSync calls this in the transaction that stores them): the versions
+   * made by a device that may write, and could when it made them, go to the file history; a
+   * reader's are no change of the folder. One whose log point this device has not reached is
+   * left out here (it is recorded if it is applied later, in commit). `checked`: those whose
+   * signature PeerSync already verified.
+   */
+  historyReceived(records: readonly FileRecord[], checked: ReadonlySet<FileRecord>): void {
+    const { authority } = this.deps;
+    this.history.record(
+      records.filter((r) => authority.mayWrite(r.modifiedBy) && authority.wroteAt(r) === true),
+      checked,
+    );
+  }
+
   /** A peer's index was dropped or replaced wholesale. */
   remoteReset(): void {
     this.recomputeAll();
@@ -228,7 +250,7 @@ export class FolderSync {
       localChanges: this.localChangeCount(),
       peers,
       problems: [
-        ...this.view.refusedChanges().map((r) => ({ path: '', message: `${r.paths} change(s) from device ${r.deviceId.slice(0, 12)} ignored: it may not write this folder` })),
+        ...this.view.refusedChanges().map((r) => ({ path: '', message: refusalMessage(r) })),
         ...this.problems,
         ...[...this.failures].map(([path, f]) => ({ path, message: f.message })),
       ].slice(0, 100),
@@ -258,9 +280,23 @@ export class FolderSync {
     const kept = this.deps.authority.selfWrites && !this.selfWrote ? this.view.localChangeList().map(([path]) => this.tree.get(path)) : [];
     this.latchSelfWrites();
     this.recomputeAll();
-    // Changes kept here while read-only are ours to share now: fresh sequence numbers send them.
-    const records = kept.filter((r): r is LocalFileRecord => r !== undefined).map((r) => ({ ...r }));
+    // Changes kept here while read-only are ours to share now: fresh sequence numbers send them,
+    // signed again at the log point we are at now (where we may write: made before, they would
+    // be ignored by every node).
+    const records = kept.filter((r): r is LocalFileRecord => r !== undefined).map((r) => ({ ...r, ...(r.modifiedBy === this.deps.selfId ? { sig: UNSIGNED } : {}) }));
     if (records.length > 0) this.commit(records);
+    this.kick();
+  }
+
+  /**
+   * The space log grew without changing anyone's access: records that waited for a log point
+   * this device had not reached may count now.
+   */
+  logGrew(): void {
+    const waiting = this.view.waitingPaths();
+    if (waiting.length === 0) return;
+    const peers = this.deps.store.index.remoteDevices(this.folderId);
+    for (const path of waiting) this.recompute(path, peers);
     this.kick();
   }
 
@@ -467,7 +503,7 @@ export class FolderSync {
         // concurrent versions is a new version, made (and signed) here. Not bumped: two devices
         // merging the same pair reach the same vector.
         if (compareVersions(action.version, winner.version) === 'equal') return pulledRecord(winner, st);
-        return pulledRecord({ ...winner, version: action.version, modifiedBy: this.deps.selfId }, st);
+        return pulledRecord({ ...winner, version: action.version, modifiedBy: this.deps.selfId, sig: UNSIGNED }, st);
       }
       const local = this.tree.get(path);
       const conflicting = action.kind === 'conflict' && local !== undefined && !local.deleted ? local : undefined;
@@ -499,7 +535,7 @@ export class FolderSync {
         // version that beats the deletion everywhere.
         const st = await this.deps.fs.lstat(path).catch(() => null);
         if (st?.type === 'dir') {
-          return { ...winner, type: 'dir', deleted: false, size: 0, blocks: [], mode: st.mode, mtimeMs: Math.floor(st.mtimeMs), version: bumpVersion(winner.version, this.deps.selfId), modifiedBy: this.deps.selfId, sequence: 0, local: { inode: st.inode, statMtimeMs: st.mtimeMs } };
+          return { ...winner, type: 'dir', deleted: false, size: 0, blocks: [], mode: st.mode, mtimeMs: Math.floor(st.mtimeMs), version: bumpVersion(winner.version, this.deps.selfId), modifiedBy: this.deps.selfId, sequence: 0, sig: UNSIGNED, local: { inode: st.inode, statMtimeMs: st.mtimeMs } };
         }
       }
       if (err instanceof LocalChangeError || err instanceof DirectoryNotEmptyError) {
@@ -549,11 +585,23 @@ export class FolderSync {
   private commit(records: LocalFileRecord[]): void {
     const { store } = this.deps;
     // Every version this device made carries its signature, so anyone it reaches can check who made it.
-    for (const r of records) if (r.modifiedBy === this.deps.selfId) r.sig = this.deps.signRecord(r);
+    const made = new Set<FileRecord>();
+    let at: readonly string[] | undefined;
+    for (const r of records) {
+      if (r.modifiedBy !== this.deps.selfId) continue;
+      // A version made here (not signed yet) carries the log point we are at now, read once per
+      // batch; so does one of ours stored before log points existed, or no peer would take it.
+      if (r.sig.byteLength === 0 || r.at.length === 0) r.at = at ??= this.deps.logPoint();
+      r.sig = this.deps.signRecord(r);
+      made.add(r);
+    }
     store.transaction(() => {
       let seq = store.index.localSequence(this.folderId);
       for (const r of records) r.sequence = ++seq;
       store.index.putLocal(this.folderId, records);
+      // History: versions applied from peers (they won among the writers') and our own changes,
+      // unless this device may only read (those stay local and are no change of the folder).
+      this.history.record(this.selfWrote ? records : records.filter((r) => !made.has(r)), made);
     });
     for (const r of records) {
       this.tree.set(r);

@@ -11,13 +11,30 @@ interface GlobalEntry {
 
 /**
  * Which records may win: those held by a device that may write the folder, or made by one
- * (records a peer relays are signed by their author: see PeerSync). This device's own record
- * always counts here.
+ * (records a peer relays are signed by their author: see PeerSync), and only if their author
+ * could write the folder when it made them. This device's own record always counts here.
  */
 export interface Authority {
   mayWrite(deviceId: string): boolean;
+  /**
+   * Whether the record's author (`modifiedBy`) could write the folder at the log point the
+   * record names (`at`); undefined while this device's log lacks an entry of that point.
+   */
+  wroteAt(record: FileRecord): boolean | undefined;
   /** Whether this device itself may write; if not, its local changes stay local (read-only folder). */
   readonly selfWrites: boolean;
+}
+
+/** One device's record of a path: its own version or one it took from another device. */
+type Held = { deviceId: string; record: FileRecord };
+/** Why a device's records of some paths were left out of the vote. */
+type Refusal = 'now' | 'then';
+/** A device's refused records, per reason: the paths where one would have won. */
+export interface RefusedChanges {
+  deviceId: string;
+  paths: number;
+  /** 'now': held and made by devices that may not write now; 'then': its author could not write when it made it. */
+  reason: Refusal;
 }
 
 /** A path where this device's copy differs from the shared version, in a read-only folder. */
@@ -46,8 +63,13 @@ export class GlobalView {
   private readonly differs = new Map<string, Set<string>>();
   /** Read-only folders: paths changed here that the writers do not have. */
   private readonly localChanges = new Map<string, LocalChange>();
-  /** Per device without write access: paths where its record would have won had it been allowed to. */
-  private readonly refused = new Map<string, Set<string>>();
+  /**
+   * Paths where a record would have won had it been allowed to: per device without write
+   * access (`now`), and per author that could not write when it made the version (`then`).
+   */
+  private readonly refused = { now: new Map<string, Set<string>>(), then: new Map<string, Set<string>>() };
+  /** Paths with a record whose log point this device's log has not reached yet. */
+  private readonly waiting = new Set<string>();
   private globalFiles = 0;
   private needByteCount = 0;
   private globalBytes = 0;
@@ -66,10 +88,24 @@ export class GlobalView {
   ): void {
     const local = records.find((r) => r.deviceId === selfId)?.record;
     // Only writers' records compete: a reader's or a removed member's index is held (it says
-    // what that device has, and it may serve blocks) but never decides a version.
-    const allowed = records.filter((r) => r.deviceId === selfId || authority.mayWrite(r.deviceId) || authority.mayWrite(r.record.modifiedBy));
+    // what that device has, and it may serve blocks) but never decides a version. And only
+    // versions made by a writer: one made while its author could not write never counts,
+    // whatever access the author has since; one whose log point is not here yet waits.
+    const allowed: Held[] = [];
+    let refused: { now?: Held[]; then?: Held[] } | undefined;
+    this.waiting.delete(path);
+    for (const r of records) {
+      if (r.deviceId !== selfId && !authority.mayWrite(r.deviceId) && !authority.mayWrite(r.record.modifiedBy)) {
+        ((refused ??= {}).now ??= []).push(r);
+        continue;
+      }
+      const then = r.deviceId === selfId || authority.wroteAt(r.record);
+      if (then === true) allowed.push(r);
+      else if (then === false) ((refused ??= {}).then ??= []).push(r);
+      else this.waiting.add(path);
+    }
     const winner = pickWinner(allowed.map((r) => r.record));
-    this.noteRefused(path, records, allowed, winner);
+    this.noteRefused(path, refused, winner);
     this.noteLocalChange(path, selfId, local, records, allowed, authority.selfWrites || ignored);
     this.setGlobal(path, winner);
     const action = ignored ? ({ kind: 'none' } as const) : decide(local, winner);
@@ -93,23 +129,20 @@ export class GlobalView {
     }
   }
 
-  private noteRefused(
-    path: string,
-    records: readonly { deviceId: string; record: FileRecord }[],
-    allowed: readonly { deviceId: string; record: FileRecord }[],
-    winner: FileRecord | undefined,
-  ): void {
-    for (const set of this.refused.values()) set.delete(path);
-    if (allowed.length === records.length) return;
-    for (const r of records) {
-      if (allowed.includes(r)) continue;
+  private noteRefused(path: string, refused: { now?: Held[]; then?: Held[] } | undefined, winner: FileRecord | undefined): void {
+    for (const set of this.refused.now.values()) set.delete(path);
+    for (const set of this.refused.then.values()) set.delete(path);
+    if (!refused) return;
+    const note = (byDevice: Map<string, Set<string>>, key: string, r: Held) => {
       const order = winner ? compareVersions(r.record.version, winner.version) : 'newer';
-      if (order === 'newer' || order === 'concurrent') {
-        let set = this.refused.get(r.deviceId);
-        if (!set) this.refused.set(r.deviceId, (set = new Set()));
-        set.add(path);
-      }
-    }
+      if (order !== 'newer' && order !== 'concurrent') return;
+      let set = byDevice.get(key);
+      if (!set) byDevice.set(key, (set = new Set()));
+      set.add(path);
+    };
+    for (const r of refused.now ?? []) note(this.refused.now, r.deviceId, r);
+    // Refused for its author's access when it made the version: reported under the author.
+    for (const r of refused.then ?? []) note(this.refused.then, r.record.modifiedBy, r);
   }
 
   private noteLocalChange(
@@ -144,9 +177,19 @@ export class GlobalView {
     return this.localChanges.size;
   }
 
-  /** Devices whose changes were ignored because they may not write, with how many paths. */
-  refusedChanges(): { deviceId: string; paths: number }[] {
-    return [...this.refused].filter(([, set]) => set.size > 0).map(([deviceId, set]) => ({ deviceId, paths: set.size }));
+  /**
+   * Devices whose changes were ignored, with how many paths and why: they may not write
+   * (`now`), or their author could not write when it made them (`then`).
+   */
+  refusedChanges(): RefusedChanges[] {
+    const list = (reason: Refusal) =>
+      [...this.refused[reason]].filter(([, set]) => set.size > 0).map(([deviceId, set]) => ({ deviceId, paths: set.size, reason }));
+    return [...list('now'), ...list('then')];
+  }
+
+  /** Paths with a record that waits for its log point to reach this device's log. */
+  waitingPaths(): string[] {
+    return [...this.waiting];
   }
 
   /** Forgets everything about a peer's index (it was reset or the peer left). */
@@ -159,7 +202,9 @@ export class GlobalView {
     this.needs.clear();
     this.differs.clear();
     this.localChanges.clear();
-    this.refused.clear();
+    this.refused.now.clear();
+    this.refused.then.clear();
+    this.waiting.clear();
     this.globalFiles = 0;
     this.globalBytes = 0;
     this.needByteCount = 0;
@@ -208,6 +253,13 @@ export class GlobalView {
       this.globalBytes += winner.size;
     }
   }
+}
+
+/** What folder status says about changes the view left out (GlobalView.refusedChanges). */
+export function refusalMessage(r: RefusedChanges): string {
+  const device = r.deviceId.slice(0, 12);
+  if (r.reason === 'now') return `${r.paths} change(s) from device ${device} ignored: it may not write this folder`;
+  return `${r.paths} change(s) made by device ${device} ignored: it could not write this folder when it made them`;
 }
 
 function bytesOf(n: NeedItem): number {

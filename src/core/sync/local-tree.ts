@@ -1,6 +1,9 @@
 import type { LocalFileRecord } from '../../protocol/index.js';
 import { isConflictName } from './names/index.js';
 
+/** Distinct log points shared between records; past this many, new ones are kept per record. */
+const MAX_LOG_POINTS_KEPT = 1024;
+
 /**
  * This device's own index of one folder, in memory, with a parent → children map so that a
  * scan can find deleted entries of a directory without walking every record. Loaded once
@@ -11,6 +14,8 @@ export class LocalTree {
   private readonly children = new Map<string, Set<string>>();
   /** One copy of each device id: every record names its author and its version's devices. */
   private readonly deviceIds = new Map<string, string>();
+  /** One copy of each log point (FileRecord.at), by its ids joined. */
+  private readonly logPoints = new Map<string, readonly string[]>();
   /** Kept up to date on every set(), so that status never walks the whole index. */
   private counts = { files: 0, bytes: 0, conflicts: 0 };
 
@@ -67,8 +72,19 @@ export class LocalTree {
       blocks: compactBlocks,
       // A small copy comes from Node's shared pool, and lets go of the row it was read from.
       sig: Buffer.from(r.sig),
+      at: this.logPoint(r.at),
       local: { inode: r.local.inode, statMtimeMs: r.local.statMtimeMs },
     };
+  }
+
+  /** One copy of each log point: a whole folder is usually made at a handful of them. */
+  private logPoint(at: readonly string[]): readonly string[] {
+    const key = at.length === 1 ? at[0]! : at.join(',');
+    const known = this.logPoints.get(key);
+    if (known !== undefined) return known;
+    const copy = Object.freeze([...at]);
+    if (this.logPoints.size < MAX_LOG_POINTS_KEPT) this.logPoints.set(key, copy);
+    return copy;
   }
 
   private deviceId(id: string): string {

@@ -161,6 +161,8 @@ export class PeerSync implements SyncChannelHandler {
       folder.sync.remoteReset();
     }
     const accepted: FileRecord[] = [];
+    /** Relayed records: their author's signature was checked above. */
+    const checked = new Set<FileRecord>();
     let lastSeq = known && known.indexId === update.indexId ? known.maxSequence : 0;
     for (const r of update.records) {
       // Records of a device without write access are kept too (they say what it has, and it
@@ -172,9 +174,14 @@ export class PeerSync implements SyncChannelHandler {
       }
       lastSeq = r.sequence;
       accepted.push(r);
+      if (r.modifiedBy !== peer) checked.add(r);
     }
     if (accepted.length > 0 || !known) {
-      this.deps.store.index.putRemote(update.folderId, peer, update.indexId, accepted);
+      // One transaction: the records and the file history rows they make (FolderSync.historyReceived).
+      this.deps.store.transaction(() => {
+        this.deps.store.index.putRemote(update.folderId, peer, update.indexId, accepted);
+        folder.sync.historyReceived(accepted, checked);
+      });
       folder.sync.remoteChanged(accepted.map((r) => r.path));
     }
     if (update.upToDate) {

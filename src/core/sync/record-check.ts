@@ -1,5 +1,5 @@
 import type { FileRecord } from '../../protocol/index.js';
-import { CHUNK_LIMITS } from '../../protocol/index.js';
+import { CHUNK_LIMITS, MAX_LOG_POINT } from '../../protocol/index.js';
 import { validateRelativePath } from './names/index.js';
 import { isWellFormedVersion } from './version-vector.js';
 
@@ -16,6 +16,8 @@ export function recordProblem(r: FileRecord): string | null {
   }
   if (!isWellFormedVersion(r.version) || r.version.length === 0) return 'malformed version vector';
   if (r.sig.byteLength !== 64) return 'not signed';
+  const at = logPointProblem(r.at);
+  if (at) return at;
   if (!Number.isSafeInteger(r.size) || r.size < 0) return 'bad size';
   if (r.deleted || r.type === 'dir') {
     if (r.blocks.length > 0) return 'a directory or deletion carries no blocks';
@@ -27,4 +29,20 @@ export function recordProblem(r: FileRecord): string | null {
     total += b.size;
   }
   return total === r.size ? null : 'block sizes do not add up to the file size';
+}
+
+const ENTRY_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * A log point names 1 to MAX_LOG_POINT entry ids (64 lower-case hex characters), sorted and
+ * each once, so that equal points are equal strings (they key the cache of log states).
+ */
+export function logPointProblem(at: readonly string[]): string | null {
+  if (at.length === 0) return 'no log point';
+  if (at.length > MAX_LOG_POINT) return 'log point names too many entries';
+  for (let i = 0; i < at.length; i++) {
+    if (!ENTRY_ID.test(at[i]!)) return 'malformed log point';
+    if (i > 0 && at[i - 1]! >= at[i]!) return 'log point not sorted or repeats an entry';
+  }
+  return null;
 }

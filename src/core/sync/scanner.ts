@@ -7,8 +7,11 @@ import { hashFile, inThreadHasher } from './chunking/hash-file.js';
 import { IgnoreRules, isTempName, validateRelativePath } from './names/index.js';
 import { bumpVersion } from './version-vector.js';
 
-/** A new version's signature is made when it is committed; until then it has none. */
-const UNSIGNED = Buffer.alloc(0);
+/**
+ * A new version's signature and log point are made when it is committed (FolderSync.commit);
+ * until then it has none. Whatever makes a version of this device sets this.
+ */
+export const UNSIGNED = Buffer.alloc(0);
 
 /** A path the scanner skipped, and why (shown in folder status and the log). */
 export interface ScanProblem {
@@ -262,6 +265,7 @@ export class Scanner {
         sequence: 0,
         blocks,
         sig: UNSIGNED, // signed when committed (FolderSync.commit)
+        at: [],
         local: { inode: st.inode, statMtimeMs: st.mtimeMs },
       },
       size,
@@ -302,6 +306,7 @@ export class Scanner {
           blocks: [],
           version: bumpVersion(rec.version, this.deps.selfId),
           modifiedBy: this.deps.selfId,
+          sig: UNSIGNED,
           local: { inode: 0, statMtimeMs: 0 },
         },
         0,

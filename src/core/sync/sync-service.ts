@@ -7,6 +7,7 @@ import type { FolderRecord, FolderSyncState, Store } from '../../ports/store.js'
 import { DEFAULT_FOLDER_ACCESS, folderName, recordSigningBytes, type FolderAccess } from '../../protocol/index.js';
 import { randomHex } from '../crypto.js';
 import type { EventBus } from '../events.js';
+import { LogPoints } from '../spaces/log-points.js';
 import type { SpaceService } from '../spaces/space-service.js';
 import type { SpaceState } from '../spaces/space-state.js';
 import { mayRead, mayWrite } from './access.js';
@@ -48,6 +49,10 @@ export class SyncService implements FolderHost {
   private readonly starting = new Map<string, Promise<void>>();
   /** Per running folder, everyone's access as last seen, to notice grant and role changes. */
   private readonly accessKeys = new Map<string, string>();
+  /** Per space, the log states at the points records were made at (see LogPoints). */
+  private readonly logPoints = new Map<string, LogPoints>();
+  /** Per running folder, the log point its versions are stamped with, and everyone's access then. */
+  private readonly stamps = new Map<string, { accessKey: string; at: readonly string[] }>();
   readonly peerSync: PeerSync;
   private readonly fetcher: BlockFetcher;
   private readonly selfId: string;
@@ -268,16 +273,60 @@ export class SyncService implements FolderHost {
     return [...state.members.keys()].map((m) => `${m}:${state.accessOf(folderId, m)}`).join(',');
   }
 
-  /** Who may write a folder, read from the space log each time (it changes without a restart). */
+  /**
+   * Who may write a folder, read from the space log each time (it changes without a restart),
+   * and who could write it at the log point a record was made at.
+   */
   private authorityFor(spaceId: string, folderId: string): Authority {
     const spaces = this.deps.spaces;
     const selfId = this.selfId;
     return {
       mayWrite: (deviceId) => spaces.has(spaceId) && mayWrite(spaces.state(spaceId), folderId, deviceId),
+      wroteAt: (record) => {
+        // Stored before records carried log points (a peer's record without one is refused on
+        // arrival, see record-check.ts): trusted as the rest of the store is.
+        if (record.at.length === 0) return true;
+        if (!spaces.has(spaceId)) return false;
+        return this.pointsOf(spaceId).mayWriteAt(record.at, folderId, record.modifiedBy);
+      },
       get selfWrites() {
         return spaces.has(spaceId) && mayWrite(spaces.state(spaceId), folderId, selfId);
       },
     };
+  }
+
+  /** The log points of a space this device holds (made on first use). */
+  private pointsOf(spaceId: string): LogPoints {
+    let points = this.logPoints.get(spaceId);
+    if (!points) {
+      const spaces = this.deps.spaces;
+      points = new LogPoints(spaceId, {
+        current: () => spaces.replayResult(spaceId),
+        heads: () => spaces.heads(spaceId),
+        entry: (id) => spaces.entry(spaceId, id),
+        parentsOf: (id) => spaces.parentsOf(spaceId, id),
+        partial: () => spaces.stubIds(spaceId).length > 0,
+      });
+      this.logPoints.set(spaceId, points);
+    }
+    return points;
+  }
+
+  /**
+   * The log point a version of this folder made now carries: the heads of the log at the first
+   * stamp since anyone's access to the folder last changed. Entries that change nobody's access
+   * to it (chat channels, renames, keepers' endpoints, other folders) make no new point, so a
+   * folder's versions share a few points and every node replays only a few.
+   */
+  private stampPoint(spaceId: string, folderId: string): readonly string[] {
+    // No space (it is being forgotten): no point, and peers refuse what is made without one.
+    if (!this.deps.spaces.has(spaceId)) return [];
+    const accessKey = this.accessKey(spaceId, folderId);
+    const last = this.stamps.get(folderId);
+    if (last?.accessKey === accessKey) return last.at;
+    const at = this.pointsOf(spaceId).now();
+    this.stamps.set(folderId, { accessKey, at });
+    return at;
   }
 
   /** Why the log no longer lets this device sync a folder it has, or null if it does. */
@@ -292,7 +341,10 @@ export class SyncService implements FolderHost {
   }
 
   private async reconcile(spaceId: string): Promise<void> {
-    if (this.stopped || !this.deps.spaces.has(spaceId)) return;
+    if (this.stopped || !this.deps.spaces.has(spaceId)) {
+      this.logPoints.delete(spaceId);
+      return;
+    }
     const space = this.deps.spaces.list().find((s) => s.spaceId === spaceId)!;
     const state = this.deps.spaces.state(spaceId);
     const wanted = new Set<string>();
@@ -330,7 +382,12 @@ export class SyncService implements FolderHost {
       const key = this.accessKey(spaceId, folderId);
       if (this.accessKeys.get(folderId) !== key) {
         this.accessKeys.set(folderId, key);
+        // Even if it changed back since the last stamp: what is made from now on follows the change.
+        this.stamps.delete(folderId);
         running.sync.accessChanged();
+      } else {
+        // The log grew: records that waited for a log point this device had not reached may count.
+        running.sync.logGrew();
       }
     }
     await Promise.all([...wanted].filter((id) => !this.folders.has(id)).map((id) => this.startFolder(id)));
@@ -359,6 +416,7 @@ export class SyncService implements FolderHost {
           announce: () => this.peerSync.announce(folderId),
           authority: this.authorityFor(record.spaceId, folderId),
           signRecord: (r) => this.deps.spaces.sign(recordSigningBytes(folderId, r)),
+          logPoint: () => this.stampPoint(record.spaceId, folderId),
           rescanIntervalMs: this.deps.rescanIntervalMs ?? DEFAULT_RESCAN_MS,
           versionRetentionMs: this.deps.versionRetentionMs,
           hasher: this.deps.hasher,
