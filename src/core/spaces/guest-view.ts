@@ -17,7 +17,7 @@ import type { SpaceState } from './space-state.js';
  * each entry it holds needs only the authority of entries it also holds (see test/unit/guest-view.test.ts).
  *
  * Decided on the sender's current state, so what a guest may hold grows with its grants (the
- * guest asks again for the full entries behind its stubs whenever its log changes).
+ * guest asks again for the full entries behind its stubs whenever it takes in a new entry).
  */
 export type EntryFilter = (entry: DecodedEntry) => boolean;
 

@@ -26,7 +26,7 @@ import type { SpaceService } from './space-service.js';
  * Names travel apart from the entries: each side asks for the names behind the log's
  * commitments that it may know, and answers only with names the asker may know.
  * A guest gets only its part of the log; the rest as stubs (see guest-view.ts). It asks again
- * for the entries behind its stubs whenever its log changes, since a grant may let it see more.
+ * for the entries behind its stubs whenever it takes in a new entry, since a grant may let it see more.
  */
 export class LogSyncChannel {
   private readonly channel: Channel;
@@ -40,8 +40,8 @@ export class LogSyncChannel {
   /** Commitments already asked of this peer since our heads last changed. */
   private asked = new Set<string>();
   private askedAtHeads = '';
-  /** Our heads when we last asked this peer for the entries behind our stubs. */
-  private stubsAskedAtHeads = '';
+  /** How many entries we held when we last asked this peer for the entries behind our stubs. */
+  private stubsAskedAtEntries = '';
 
   constructor(
     private readonly conn: PeerConnection,
@@ -79,13 +79,17 @@ export class LogSyncChannel {
     const heads = this.spaces.heads(this.spaceId);
     this.heads.send(heads);
     this.askNames(heads.join(','));
-    this.askBehindStubs(heads.join(','));
+    this.askBehindStubs();
   }
 
-  /** A guest: asks for the entries behind its stubs, once per state of its log (it may see more now). */
-  private askBehindStubs(headsKey: string): void {
-    if (headsKey === this.stubsAskedAtHeads) return;
-    this.stubsAskedAtHeads = headsKey;
+  /**
+   * A guest: asks for the entries behind its stubs once per peer, and again whenever it took in
+   * a new entry (a grant may let it see more; a new stub changes nothing it may see).
+   */
+  private askBehindStubs(): void {
+    const key = String(this.spaces.entries(this.spaceId).length);
+    if (key === this.stubsAskedAtEntries) return;
+    this.stubsAskedAtEntries = key;
     const ids = this.spaces.stubIds(this.spaceId);
     for (let i = 0; i < ids.length; i += MAX_IDS_PER_MESSAGE) this.want.send(ids.slice(i, i + MAX_IDS_PER_MESSAGE));
   }
