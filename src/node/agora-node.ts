@@ -19,7 +19,8 @@ import { doctorReport, type DoctorReport } from './doctor.js';
 import type { BlockHasher } from '../ports/hasher.js';
 import type { Identity } from './home.js';
 import { loadSettings, NodeSettings, resolveStart, type StartValues } from './node-settings.js';
-import { SpaceAccess, unnamed, type AuditOptions, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
+import { unnamed } from '../core/spaces/space-state.js';
+import { SpaceAccess, type AuditOptions, type GrantResult, type InviteGrant, type MemberAccess, type SpaceFolderRef } from './space-access.js';
 
 export const VERSION = '0.1.0';
 

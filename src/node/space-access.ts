@@ -1,6 +1,6 @@
 import { buildAudit, type AuditItem } from '../core/spaces/audit.js';
 import type { SpaceService } from '../core/spaces/space-service.js';
-import type { MemberState } from '../core/spaces/space-state.js';
+import { unnamed, type MemberState } from '../core/spaces/space-state.js';
 import type { SyncService } from '../core/sync/sync-service.js';
 import { AgoraError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
@@ -48,10 +48,6 @@ export interface AuditOptions {
 /** File changes an audit shows unless told otherwise: the newest thousand. */
 export const DEFAULT_AUDIT_FILE_LIMIT = 1000;
 
-/** How a member whose name this device may not know is shown: by the start of its id. */
-export function unnamed(memberId: string): string {
-  return `Member ${memberId.slice(0, 8)}`;
-}
 
 /**
  * Roles, removals, folder grants, effective access and the audit: what admins do to decide who

@@ -219,6 +219,8 @@ describe('simulation: permissions — a guest sees only its own folders', () => 
     // Guests never connect to guests.
     expect(f.links.ever(g.deviceId, h.deviceId)).toBe(false);
     expect(g.peerList().map((p) => p.deviceId)).not.toContain(h.deviceId);
+    // G sees the staff in peers as in members: by the start of their id.
+    expect(g.peerList().find((p) => p.deviceId === b.deviceId)?.name).toBe(`Member ${b.deviceId.slice(0, 8)}`);
     expect(h.peerList().map((p) => p.deviceId)).not.toContain(g.deviceId);
     expect(g.peerList().filter((p) => p.connected).map((p) => p.deviceId).sort()).toEqual([a.deviceId, b.deviceId].sort());
 

@@ -5,6 +5,7 @@ import type { Store } from '../../ports/store.js';
 import type { EventBus } from '../events.js';
 import { LogSyncChannel } from '../spaces/log-sync.js';
 import type { SpaceService } from '../spaces/space-service.js';
+import { unnamed } from '../spaces/space-state.js';
 import { ControlChannel } from './control-channel.js';
 import { preferredConnection } from './dedupe.js';
 import { Backoff } from './backoff.js';
@@ -141,7 +142,8 @@ export class PeerManager {
       const transport = s ? s.conn.transport : null;
       return {
         deviceId,
-        name: s?.name ?? this.memberName(deviceId) ?? this.deps.store.peers.get(deviceId)?.name ?? '',
+        // A member's hello carries no name to a guest: the name it may know, else its id's start.
+        name: s?.name || this.memberName(deviceId) || this.deps.store.peers.get(deviceId)?.name || unnamed(deviceId),
         connected: s?.online ?? false,
         direct: transport !== null && transport !== 'relay',
         transport,

@@ -60,6 +60,11 @@ export interface KeeperEndpoint {
   relay: string;
 }
 
+/** How a member whose name this device may not know is shown: by the start of its id. */
+export function unnamed(memberId: string): string {
+  return `Member ${memberId.slice(0, 8)}`;
+}
+
 /** What a name commitment of the log names: a member (its display name) or a folder. */
 export type NameSubject = { kind: 'member'; memberId: string } | { kind: 'folder'; folderId: string } | { kind: 'channel'; channelId: string };
 
