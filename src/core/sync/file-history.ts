@@ -2,6 +2,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { FileHistoryItem, Store } from '../../ports/store.js';
 import { recordSigningBytes, type FileRecord, type VersionVector } from '../../protocol/index.js';
 import { verify } from '../crypto.js';
+import type { Authority } from './global-view.js';
 
 /** Rows kept per folder: the oldest go once a folder has more (checked every PRUNE_EVERY new rows). */
 export const HISTORY_KEEP = 100_000;
@@ -15,10 +16,11 @@ export function versionText(v: VersionVector): string {
 /**
  * Writes one folder's file history (FileHistoryRepo): each version of a path that this
  * device takes into its picture of the folder, once, with who made it and whether its
- * signature held. The callers decide what counts: FolderSync its own changes (only while it
- * may write) and the versions it applied, PeerSync the records it accepted whose author may
- * write. Directories are not recorded. Call it inside the transaction that stores the records,
- * so a batch costs one write.
+ * signature held. What counts: the records FolderSync commits (recordCommitted: its own
+ * changes only while it may write, and the versions it applied) and those PeerSync accepts
+ * (recordReceived: only if their author may write, and could when it made them). Directories
+ * are not recorded. Call it inside the transaction that stores the records, so a batch costs
+ * one write.
  */
 export class FileHistory {
   private sincePrune = 0;
@@ -26,6 +28,27 @@ export class FileHistory {
   constructor(
     private readonly deps: { store: Store; clock: Clock; folderId: string; keep?: number },
   ) {}
+
+  /**
+   * Records a peer sent: the versions made by a device that may write, and could when it made
+   * them; a reader's are no change of the folder. One whose log point this device has not
+   * reached is left out here (it is recorded if it is applied later, in recordCommitted).
+   */
+  recordReceived(records: readonly FileRecord[], checked: ReadonlySet<FileRecord>, authority: Authority): void {
+    this.record(
+      records.filter((r) => authority.mayWrite(r.modifiedBy) && authority.wroteAt(r) === true),
+      checked,
+    );
+  }
+
+  /**
+   * Records this device is committing: versions applied from peers (they won among the
+   * writers') and its own changes (`made`, just signed), unless it may only read (those stay
+   * local and are no change of the folder).
+   */
+  recordCommitted(records: readonly FileRecord[], made: ReadonlySet<FileRecord>, selfWrites: boolean): void {
+    this.record(selfWrites ? records : records.filter((r) => !made.has(r)), made);
+  }
 
   /**
    * Records the versions not recorded yet. `checked`: records whose signature the caller has
