@@ -4,6 +4,8 @@ import type { AgoraNode } from '../node/agora-node.js';
 import { memberSchema } from './schemas.js';
 
 const accessEnum = { type: 'string', enum: ['none', 'read', 'write'] } as const;
+/** A grant's access: for one member also `default` (its own grant goes; the role's default applies). */
+const grantAccessEnum = { type: 'string', enum: ['none', 'read', 'write', 'default'] } as const;
 const roleEnum = { type: 'string', enum: ['admin', 'member', 'guest', 'keeper'] } as const;
 const folderAccessSchema = { type: 'object', properties: { members: accessEnum, guests: accessEnum } } as const;
 
@@ -31,7 +33,7 @@ const grantResponseSchema = {
     folderName: { type: ['string', 'null'] },
     to: { type: 'string' },
     toName: { type: ['string', 'null'] },
-    access: accessEnum,
+    access: grantAccessEnum,
   },
 } as const;
 
@@ -59,7 +61,7 @@ const auditItemSchema = {
     role: roleEnum,
     folderId: { type: 'string' },
     folderName: { type: ['string', 'null'] },
-    access: { anyOf: [accessEnum, folderAccessSchema] },
+    access: { anyOf: [grantAccessEnum, folderAccessSchema] },
     to: { type: 'string' },
     spaceName: { type: 'string' },
     channelId: { type: 'string' },
@@ -152,7 +154,7 @@ export function registerAccessRoutes(app: FastifyInstance, node: AgoraNode): voi
         querystring: spaceQuery,
         body: {
           type: 'object',
-          properties: { to: { type: 'string', minLength: 1, maxLength: 200 }, access: accessEnum },
+          properties: { to: { type: 'string', minLength: 1, maxLength: 200 }, access: grantAccessEnum },
           required: ['to', 'access'],
           additionalProperties: false,
         },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ApiClient } from '../client/api-client.js';
-import { accessRows, auditLine, describeAccess, describeTarget, parseAccess, parseAuditLimit, parseGrantTarget, parseRole } from './access-view.js';
+import { accessRows, auditLine, describeAccess, describeTarget, parseAuditLimit, parseGrantAccess, parseGrantTarget, parseRole } from './access-view.js';
 import { printJson, printLine, printTable, shortId, UsageError } from './output.js';
 
 /**
@@ -44,11 +44,11 @@ export function registerAccessCommands(program: Command, members: Command, folde
     .command('grant <folder>')
     .description('set the access of members, guests or one member to a folder (admins)')
     .requiredOption('--to <who>', 'members, guests, or a member (id, id prefix or name)')
-    .requiredOption('--access <access>', 'none, read or write')
+    .requiredOption('--access <access>', 'none, read or write; for one member also default (back to its role\'s default)')
     .option('--space <space>', 'the space, when FOLDER is a name that several spaces have')
     .option('--json', 'print JSON')
     .action(async (ref: string, opts: { to: string; access: string; space?: string; json?: boolean }) => {
-      const access = parseAccess(opts.access);
+      const access = parseGrantAccess(opts.access);
       const g = await client().grant(ref, { to: parseGrantTarget(opts.to), access }, opts.space);
       if (opts.json) return printJson(g);
       const folderLabel = g.folderName === null ? shortId(g.folderId) : `"${g.folderName}"`;

@@ -1,4 +1,4 @@
-import type { Access, AuditItem, FolderAccess, MemberAccess } from '../contract/api.js';
+import type { Access, AuditItem, FolderAccess, GrantAccess, MemberAccess } from '../contract/api.js';
 import { UsageError } from './output.js';
 
 /**
@@ -11,6 +11,14 @@ const ROLES = ['admin', 'member', 'guest'] as const;
 
 function isAccess(text: string): text is Access {
   return (ACCESS as readonly string[]).includes(text);
+}
+
+/** `folder grant --access`: `none`, `read`, `write` or `default` (one member back to its role's default). */
+export function parseGrantAccess(text: string): GrantAccess {
+  const t = text.trim().toLowerCase();
+  if (t === 'default') return t;
+  if (!isAccess(t)) throw new UsageError(`--access takes none, read, write or default (got "${text}")`);
+  return t;
 }
 
 /** `none`, `read` or `write` (any case). */
@@ -92,7 +100,8 @@ export function describeTarget(to: string, toName: string | null): string {
   return `${toName ?? 'Member'} (${to.slice(0, 12)})`;
 }
 
-export function describeAccess(access: Access): string {
+export function describeAccess(access: GrantAccess): string {
+  if (access === 'default') return 'the default of their role';
   return access === 'write' ? 'read and write' : access === 'read' ? 'read only (receive, no changes sent)' : 'no access';
 }
 
@@ -144,7 +153,10 @@ export function auditLine(item: AuditItem): string {
       break;
     case 'folder.grant': {
       const target = item.to === 'members' ? 'members' : item.to === 'guests' ? 'guests' : member;
-      what = `gave ${target} ${typeof item.access === 'string' ? item.access : '?'} access to ${folder}`;
+      what =
+        item.access === 'default'
+          ? `put ${target} back to their role's default access to ${folder}`
+          : `gave ${target} ${typeof item.access === 'string' ? item.access : '?'} access to ${folder}`;
       break;
     }
     case 'channel.add':

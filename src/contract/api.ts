@@ -9,6 +9,8 @@ export * from './chat.js';
 export type Role = 'admin' | 'member' | 'guest' | 'keeper';
 /** What a member may do with a folder: nothing, receive only, or receive and send changes. */
 export type Access = 'none' | 'read' | 'write';
+/** What a grant sets: an access, or for one member `default` (its own grant goes; the role's default applies). */
+export type GrantAccess = Access | 'default';
 export type DhtStatus = 'online' | 'offline' | 'disabled';
 
 export interface StatusResponse {
@@ -158,7 +160,7 @@ export interface AddFolderRequest {
 export interface GrantRequest {
   /** 'members', 'guests' (or 'member', 'guest'), or a member id, id prefix or unique name. */
   to: string;
-  access: Access;
+  access: GrantAccess;
 }
 
 export interface GrantResponse {
@@ -169,7 +171,7 @@ export interface GrantResponse {
   to: string;
   /** The member's name when `to` is one member, else null. */
   toName: string | null;
-  access: Access;
+  access: GrantAccess;
 }
 
 /** GET /folders/{folder}/access: one member's effective access. */
@@ -221,8 +223,8 @@ export interface AuditEntry {
   role?: Role;
   folderId?: string;
   folderName?: string | null;
-  /** folder.add: the default per role; folder.grant: the access granted. */
-  access?: FolderAccess | Access;
+  /** folder.add: the default per role; folder.grant: the access granted (`default`: back to the role's). */
+  access?: FolderAccess | GrantAccess;
   /** folder.grant: 'members', 'guests' or a member id. */
   to?: string;
   spaceName?: string;

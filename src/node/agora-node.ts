@@ -9,7 +9,7 @@ import { SpaceChat } from './space-chat.js';
 import type { AuditItem } from '../core/spaces/audit.js';
 import type { FsPort, WatcherPort } from '../ports/fs.js';
 import { BadRequestError } from '../errors/index.js';
-import type { Access, FolderAccess, Role } from '../protocol/index.js';
+import type { Access, FolderAccess, GrantAccess, Role } from '../protocol/index.js';
 import type { Clock } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { NetworkPort } from '../ports/network.js';
@@ -257,7 +257,7 @@ export class AgoraNode {
     return { spaceId, ...this.memberSummary(spaceId, m.memberId, m.role), online: false, removed: true };
   }
 
-  grant(folderRef: string, to: string, access: Access, spaceRef?: string): GrantResult {
+  grant(folderRef: string, to: string, access: GrantAccess, spaceRef?: string): GrantResult {
     return this.access.grant(folderRef, to, access, spaceRef);
   }
 

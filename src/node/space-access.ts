@@ -4,7 +4,7 @@ import { unnamed, type MemberState } from '../core/spaces/space-state.js';
 import type { SyncService } from '../core/sync/sync-service.js';
 import { AgoraError, BadRequestError, ForbiddenError, NotFoundError } from '../errors/index.js';
 import type { Store } from '../ports/store.js';
-import { DEFAULT_FOLDER_ACCESS, type Access, type FolderAccess, type GrantTarget, type Role } from '../protocol/index.js';
+import { DEFAULT_FOLDER_ACCESS, type Access, type FolderAccess, type GrantAccess, type GrantTarget, type Role } from '../protocol/index.js';
 
 /** A folder of a space as the log has it, whether or not this device syncs it. */
 export interface SpaceFolderRef {
@@ -28,7 +28,7 @@ export interface GrantResult {
   to: GrantTarget;
   /** The member's name when `to` is one member. */
   toName: string | null;
-  access: Access;
+  access: GrantAccess;
 }
 
 export interface InviteGrant {
@@ -81,13 +81,16 @@ export class SpaceAccess {
     return { ...target, active: false };
   }
 
-  grant(folderRef: string, to: string, access: Access, spaceRef?: string): GrantResult {
+  grant(folderRef: string, to: string, access: GrantAccess, spaceRef?: string): GrantResult {
     const folder = this.folder(folderRef, spaceRef);
     this.requireAdmin(folder.spaceId, 'grant access to folders');
     if (!this.deps.spaces.state(folder.spaceId).folders.get(folder.folderId)?.active) {
       throw new NotFoundError(`"${folder.name ?? folderRef}" was removed from the space; there is nothing to grant.`);
     }
     const role = grantTarget(to);
+    if (role !== null && access === 'default') {
+      throw new BadRequestError(`The default of ${role} is none, read or write; "default" puts one member back to its role's default.`);
+    }
     const target: GrantTarget = role ?? this.member(folder.spaceId, to).memberId;
     this.deps.spaces.append(folder.spaceId, { type: 'folder.grant', folder: folder.folderId, to: target, access });
     return {

@@ -32,6 +32,9 @@ export type Role = z.infer<typeof roleSchema>;
 
 export const accessSchema = z.enum(['none', 'read', 'write']);
 export type Access = z.infer<typeof accessSchema>;
+/** What a folder.grant sets: an access, or (for one member) `default`: back to the role's default. */
+export const grantAccessSchema = z.enum(['none', 'read', 'write', 'default']);
+export type GrantAccess = z.infer<typeof grantAccessSchema>;
 
 /**
  * A name in the log is only its commitment: SHA-256 over a domain tag, 16 random salt bytes
@@ -88,8 +91,11 @@ export const logBodySchema = z.discriminatedUnion('type', [
   /** A shared folder; its name is also its directory name on every member's disk. */
   z.object({ type: z.literal('folder.add'), folder: hex32, name: nameRef, access: folderAccessSchema }).strict(),
   z.object({ type: z.literal('folder.remove'), folder: hex32 }).strict(),
-  /** Access to one folder for a role or one member; replaces the previous grant for the same target. */
-  z.object({ type: z.literal('folder.grant'), folder: hex32, to: grantTarget, access: accessSchema }).strict(),
+  /**
+   * Access to one folder for a role or one member; replaces the previous grant for the same
+   * target. `default` (one member only) takes the member's own grant away: its role's default applies.
+   */
+  z.object({ type: z.literal('folder.grant'), folder: hex32, to: grantTarget, access: grantAccessSchema }).strict(),
   /**
    * A chat channel. `members: null` is open to every member (never guests); a list makes it
    * private to those named (guests included), and only they learn its name.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditItem } from '../../src/contract/api.js';
-import { auditLine, describeTarget, parseAccess, parseAuditLimit, parseFolderAccess, parseGrant, parseGrantTarget, parseRole } from '../../src/cli/access-view.js';
+import { auditLine, describeAccess, describeTarget, parseAccess, parseAuditLimit, parseFolderAccess, parseGrant, parseGrantAccess, parseGrantTarget, parseRole } from '../../src/cli/access-view.js';
 import { accessLine } from '../../src/cli/folder-view.js';
 import { UsageError } from '../../src/cli/output.js';
 
@@ -15,6 +15,15 @@ describe('parseAccess', () => {
   for (const bad of ['', 'rw', 'admin', 'readonly']) {
     it(`"${bad}" is a usage error that lists the values`, () => expect(() => parseAccess(bad)).toThrow(/none, read or write/));
   }
+});
+
+describe('parseGrantAccess (folder grant --access)', () => {
+  for (const [text, want] of [['read', 'read'], ['Default', 'default'], ['none', 'none']] as const) {
+    it(`"${text}" -> ${want}`, () => expect(parseGrantAccess(text)).toBe(want));
+  }
+  it('anything else is a usage error that lists the values', () => expect(() => parseGrantAccess('reset')).toThrow(/none, read, write or default/));
+  it('--grant of an invite takes no default (a new member has no own grant to take away)', () => expect(() => parseGrant('Orders=default')).toThrow(UsageError));
+  it('says what default means', () => expect(describeAccess('default')).toBe('the default of their role'));
 });
 
 describe('parseRole', () => {

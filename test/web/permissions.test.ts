@@ -115,6 +115,16 @@ describe('permissions in the web app', () => {
     await panel.getByRole('status').getByText('Saved. Members by default: read only.').waitFor();
     await expect.poll(() => pa.getByRole('combobox', { name: 'Access of Bob' }).inputValue()).toBe('Read only');
     expect((await folderAccess(a)).find((m) => m.name === 'Bob')?.access).toBe('read');
+
+    // A setting of Bob's own, then back to the role default: he follows the members' default again.
+    await choose(pa, 'Access of Bob', 'Read and write');
+    await panel.getByRole('status').getByText('Saved. Bob: read and write.').waitFor();
+    await row('Bob').getByText('Set for this person').waitFor(LIVE);
+    await choose(pa, 'Access of Bob', 'Role default');
+    await panel.getByRole('status').getByText('Saved. Bob: back to the default of their role.').waitFor();
+    await row('Bob').getByText('Default for members').waitFor(LIVE);
+    await expect.poll(() => pa.getByRole('combobox', { name: 'Access of Bob' }).inputValue()).toBe('Read only');
+    expect((await folderAccess(a)).find((m) => m.name === 'Bob')?.access).toBe('read');
     await expectAccessible(pa, 'Access panel after changes');
     await alice.screenshot('access-panel');
   }, 90_000);

@@ -1,4 +1,4 @@
-import type { Access, DecodedEntry, FileType, FolderAccess, GrantTarget, LogBodyType, Role } from '../../protocol/index.js';
+import type { DecodedEntry, FileType, FolderAccess, GrantAccess, GrantTarget, LogBodyType, Role } from '../../protocol/index.js';
 import type { ReplayResult } from './replay.js';
 import type { SpaceState } from './space-state.js';
 
@@ -30,8 +30,8 @@ export interface AuditEntryItem {
   role?: Role;
   folderId?: string;
   folderName?: string | null;
-  /** folder.add: the default per role; folder.grant: the access granted. */
-  access?: FolderAccess | Access;
+  /** folder.add: the default per role; folder.grant: the access granted (`default`: back to the role's). */
+  access?: FolderAccess | GrantAccess;
   /** folder.grant: 'members', 'guests' or a member id. */
   to?: GrantTarget;
   /** space.create and space.rename. */

@@ -290,8 +290,10 @@ export class SpaceState {
         return;
       case 'folder.grant': {
         const folder = this.folders.get(body.folder)!;
-        if (body.to === 'members') folder.access = { ...folder.access, members: body.access };
-        else if (body.to === 'guests') folder.access = { ...folder.access, guests: body.access };
+        // authorize() lets `default` through for one member only.
+        if (body.to === 'members') folder.access = { ...folder.access, members: body.access as Access };
+        else if (body.to === 'guests') folder.access = { ...folder.access, guests: body.access as Access };
+        else if (body.access === 'default') folder.grants.delete(body.to);
         else folder.grants.set(body.to, body.access);
         if (body.access !== 'none' && body.to === 'guests') folder.guestsEverIn = true;
         if (body.access !== 'none' && body.to !== 'guests' && body.to !== 'members') folder.everGranted.add(body.to);
@@ -358,7 +360,9 @@ function authorizeBody(state: SpaceState, role: Role, author: string, body: LogB
     case 'folder.grant': {
       if (role !== 'admin') return 'only admins grant access to folders';
       if (!state.folders.get(body.folder)?.active) return 'no such folder';
-      if (body.to !== 'members' && body.to !== 'guests' && !state.isActive(body.to)) return 'not a member';
+      const toRole = body.to === 'members' || body.to === 'guests';
+      if (!toRole && !state.isActive(body.to)) return 'not a member';
+      if (toRole && body.access === 'default') return 'a role\'s default is none, read or write';
       return null;
     }
     case 'folder.remove': {

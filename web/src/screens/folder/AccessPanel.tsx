@@ -1,6 +1,6 @@
 import { Card, Group, Select, Stack, Table, Text, Title } from '@mantine/core';
 import { useState } from 'react';
-import type { Access, EventMessage } from '../../../../src/contract/api.js';
+import type { Access, EventMessage, GrantAccess } from '../../../../src/contract/api.js';
 import { api } from '../../api.js';
 import { ProblemAlert } from '../../components/ProblemAlert.js';
 import { ScrollTable } from '../../components/ScrollTable.js';
@@ -10,6 +10,8 @@ import { useAction } from '../../useSubmit.js';
 import { folderRules, type FolderRules } from './access-rules.js';
 
 const LEVELS = (['none', 'read', 'write'] as const).map((a) => ({ value: a, label: accessLabel[a] ?? a }));
+/** For a member with a setting of its own: take it away, so its role's default applies again. */
+const ROLE_DEFAULT = { value: 'default', label: 'Role default' };
 
 /**
  * Admins: who may see and change a folder. Every member with their effective access, a control
@@ -19,16 +21,17 @@ const LEVELS = (['none', 'read', 'write'] as const).map((a) => ({ value: a, labe
 export function AccessPanel({ spaceId, folderId, folderName }: { spaceId: string; folderId: string; folderName: string }) {
   const logChanged = (e: EventMessage) => e.type === 'space.changed' && aboutSpace(spaceId)(e);
   const people = useLive((signal) => api.folderAccess(folderId, undefined, signal), `access-${folderId}`, logChanged);
-  // The access list says what each member may do, the log why (a default or their own setting).
-  const audit = useLive((signal) => api.audit(spaceId, signal), `audit-${spaceId}`, logChanged, 1000);
+  // The access list says what each member may do, the log why (a default or their own setting):
+  // the log entries only, no file changes (limit 0), so a busy folder costs nothing here.
+  const audit = useLive((signal) => api.audit(spaceId, signal, { limit: 0 }), `audit-${spaceId}`, logChanged, 1000);
   const rules = audit.data ? folderRules(audit.data, folderId) : null;
   const { busy, problem, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
 
-  const grant = async (to: string, who: string, access: Access) => {
+  const grant = async (to: string, who: string, access: GrantAccess) => {
     setDone(null);
     if (await run(() => api.grant(folderId, { to, access }))) {
-      setDone(`${who}: ${accessLabel[access]?.toLowerCase() ?? access}.`);
+      setDone(`${who}: ${access === 'default' ? 'back to the default of their role' : (accessLabel[access]?.toLowerCase() ?? access)}.`);
       people.reload();
       audit.reload();
     }
@@ -102,11 +105,11 @@ export function AccessPanel({ spaceId, folderId, folderName }: { spaceId: string
                           aria-label={`Access of ${m.name}`}
                           size="xs"
                           w={170}
-                          data={LEVELS}
+                          data={rules?.own.has(m.memberId) ? [...LEVELS, ROLE_DEFAULT] : LEVELS}
                           value={m.access}
                           allowDeselect={false}
                           disabled={busy}
-                          onChange={(v) => v && v !== m.access && void grant(m.memberId, m.name, v as Access)}
+                          onChange={(v) => v && v !== m.access && void grant(m.memberId, m.name, v as GrantAccess)}
                         />
                       )}
                       <Text size="xs" c="dimmed" mt={2}>

@@ -28,7 +28,9 @@ export function folderRules(audit: AuditItem[], folderId: string): FolderRules {
       rules.creator = entry.author;
       rules.own.clear();
     } else if (entry.type === 'folder.grant' && typeof entry.access === 'string' && entry.to) {
-      if (entry.to === 'members') rules.defaults = { ...rules.defaults, members: entry.access };
+      // The log takes `default` only for one member (back to its role's default).
+      if (entry.access === 'default') rules.own.delete(entry.to);
+      else if (entry.to === 'members') rules.defaults = { ...rules.defaults, members: entry.access };
       else if (entry.to === 'guests') rules.defaults = { ...rules.defaults, guests: entry.access };
       else rules.own.set(entry.to, entry.access);
     }
