@@ -23,10 +23,15 @@ describe('the web app with the keyboard alone and on a phone', () => {
   /** Opens the focused Mantine select with the arrow keys and picks `option` with Enter. */
   const pickWithKeys = async (page: Page, box: Locator, option: string) => {
     await tabTo(page, box);
+    // Each key press moves the highlight; wait until it has moved before reading it, or a slow
+    // render (a busy CI machine) reads the old option and presses past the one wanted.
+    let highlighted = await box.getAttribute('aria-activedescendant');
     for (let i = 0; i < 8; i++) {
       await page.keyboard.press('ArrowDown');
-      const id = await box.getAttribute('aria-activedescendant');
-      if (id && (await page.locator(`[id="${id}"]`).textContent()) === option) break;
+      const before = highlighted;
+      await expect.poll(() => box.getAttribute('aria-activedescendant')).not.toBe(before);
+      highlighted = await box.getAttribute('aria-activedescendant');
+      if (highlighted && (await page.locator(`[id="${highlighted}"]`).textContent()) === option) break;
     }
     await page.keyboard.press('Enter');
     await expect.poll(() => box.inputValue()).toBe(option);
