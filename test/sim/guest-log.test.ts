@@ -16,7 +16,7 @@ describe('simulation: a guest holds only its part of the space log', () => {
     sim = new Simulation();
     const a = await sim.node('Alice');
     const b = await sim.node('Bob');
-    const g = await sim.node('Gina');
+    let g = await sim.node('Gina');
     const h = await sim.node('Hector');
     const { spaceId } = a.createSpace('Acme');
     const orders = await a.sync.addFolder('Acme', '/sim/Alice/Acme/Orders', 'Orders');
@@ -40,6 +40,12 @@ describe('simulation: a guest holds only its part of the space log', () => {
     // What it holds replays to the same decisions as the firm's whole log.
     expect(g.spaces.state(spaceId).accessOf(orders.folderId, g.deviceId)).toBe('write');
     expect(g.spaces.state(spaceId).roleOf(b.deviceId)).toBe('member');
+
+    // After a restart the node replays its part with the stubs from its store, to the same state.
+    const stateBefore = JSON.stringify([g.spaces.heads(spaceId).sort(), [...g.spaces.state(spaceId).members.keys()].sort(), [...g.spaces.state(spaceId).folders.keys()]]);
+    g = await sim.restart(g);
+    expect(JSON.stringify([g.spaces.heads(spaceId).sort(), [...g.spaces.state(spaceId).members.keys()].sort(), [...g.spaces.state(spaceId).folders.keys()]])).toBe(stateBefore);
+    expect(g.spaces.stubIds(spaceId).length).toBe(sim.storeOf(g).log.stubs(spaceId).length);
 
     // A grant to Internal: Gina asks again behind her stubs and gets the folder's entries.
     a.grant(internal.folderId, g.deviceId, 'read', spaceId);
