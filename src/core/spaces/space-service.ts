@@ -97,7 +97,8 @@ export class SpaceService {
 
   private install(record: SpaceRecord, entries: DecodedEntry[], names: NameDisclosure[] = [], stubs: LogStub[] = []): void {
     const now = this.deps.clock.now();
-    const stubMap = new Map(stubs.filter((st) => !entries.some((e) => e.id === st.id)).map((st) => [st.id, st]));
+    const entryIds = new Set(entries.map((e) => e.id));
+    const stubMap = new Map(stubs.filter((st) => !entryIds.has(st.id)).map((st) => [st.id, st]));
     this.deps.store.transaction(() => {
       this.deps.store.spaces.put(record);
       for (const e of entries) this.deps.store.log.append(toStored(e, record.spaceId, now));
