@@ -33,6 +33,25 @@ describe('simulation: spaces, invites, presence over the memory network', () => 
     expect(c.listSpaces()).toEqual([]);
   });
 
+  it('a spent invite lets strangers reach the invite protocol for a day after its last use, then the firewall refuses them', async () => {
+    sim = new Simulation();
+    const a = await sim.node('Alice');
+    const b = await sim.node('Bob');
+    a.createSpace('Acme');
+    const invite = a.invite('Acme', { role: 'member', expiresInMs: 30 * DAY, uses: 1 });
+    expect(a.invites.acceptsStrangers()).toBe(true);
+    await b.join(invite.code);
+    // Spent: a latecomer with the code is still told so, for a day.
+    expect(a.invites.acceptsStrangers()).toBe(true);
+    sim.clock.advance(DAY - 60_000);
+    expect(a.invites.acceptsStrangers()).toBe(true);
+    sim.clock.advance(120_000);
+    expect(a.invites.acceptsStrangers()).toBe(false);
+    // A new invite opens the door again.
+    a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 });
+    expect(a.invites.acceptsStrangers()).toBe(true);
+  });
+
   it('an expired invite is refused before any connection is made', async () => {
     sim = new Simulation();
     const a = await sim.node('Alice');

@@ -23,6 +23,8 @@ import { readInvite, secretHash } from './invite-codes.js';
 export const STRANGER_TIMEOUT_MS = 10_000;
 /** Strangers are admitted while an invite is live, and this long after, to be told it expired. */
 const EXPIRED_GRACE_MS = 7 * 24 * 3600_000;
+/** A spent invite admits strangers this long after its last use, to tell a latecomer it is spent. */
+export const SPENT_GRACE_MS = 24 * 3600_000;
 
 /**
  * The inviter's side of the invite protocol (`agora/invite/2`, channel id = invite id).
@@ -34,11 +36,22 @@ export class InviteHost {
     private readonly deps: { store: Store; spaces: SpaceService; clock: Clock; logger: Logger },
   ) {}
 
+  /**
+   * Whether any invite of ours may still be presented: not revoked, and not expired, or expired
+   * less than a week ago; a spent one only for a day after its last use. Otherwise the firewall
+   * refuses every stranger outright.
+   */
   acceptsStrangers(): boolean {
     const now = this.deps.clock.now();
-    return this.deps.spaces
-      .list()
-      .some((s) => this.deps.store.invites.list(s.spaceId).some((i) => !i.revoked && i.expiresAt + EXPIRED_GRACE_MS > now));
+    return this.deps.spaces.list().some((s) => {
+      const state = this.deps.spaces.state(s.spaceId);
+      return this.deps.store.invites.list(s.spaceId).some((i) => {
+        if (i.revoked) return false;
+        const spent = (state.inviteUses.get(i.inviteId) ?? 0) >= i.maxUses;
+        const until = spent ? Math.min(i.expiresAt, state.inviteLastUse.get(i.inviteId) ?? i.expiresAt) + SPENT_GRACE_MS : i.expiresAt + EXPIRED_GRACE_MS;
+        return until > now;
+      });
+    });
   }
 
   /** Serves the invite protocol on a connection; a stranger's connection is closed after one join attempt or a timeout. */

@@ -83,6 +83,8 @@ export class SpaceState {
   readonly members = new Map<string, MemberState>();
   /** How many members each invite has admitted, for use limits. */
   readonly inviteUses = new Map<string, number>();
+  /** When each invite was last used (the adding entry's time, by the clock of the admin who admitted). */
+  readonly inviteLastUse = new Map<string, number>();
   readonly folders = new Map<string, FolderState>();
   readonly channels = new Map<string, ChannelState>();
   /** Every name commitment that took effect, and what it names. */
@@ -251,7 +253,10 @@ export class SpaceState {
           knewAsStaff: this.members.get(body.member)?.knewAsStaff ?? null,
         });
         this.nameSubjects.set(body.name.h, { kind: 'member', memberId: body.member });
-        if (body.invite !== null) this.inviteUses.set(body.invite, (this.inviteUses.get(body.invite) ?? 0) + 1);
+        if (body.invite !== null) {
+          this.inviteUses.set(body.invite, (this.inviteUses.get(body.invite) ?? 0) + 1);
+          this.inviteLastUse.set(body.invite, Math.max(entry.content.time, this.inviteLastUse.get(body.invite) ?? 0));
+        }
         return;
       case 'member.role': {
         const member = this.members.get(body.member)!;
