@@ -6,8 +6,6 @@ import {
   joinAccepted,
   joinRejected,
   joinRequest,
-  MAX_ENTRIES_PER_MESSAGE,
-  MAX_STUBS_PER_MESSAGE,
   stubList,
   PROTOCOLS,
   type JoinRequest,
@@ -102,19 +100,17 @@ export class InviteHost {
       // A guest gets its part of the log, the rest as stubs (see guest-view.ts).
       const all = new Set(this.deps.spaces.entries(spaceId).map((e) => e.id));
       const log = this.deps.spaces.logFor(spaceId, conn.remoteId, all);
-      const entryCount = log.filter((item) => 'entry' in item).length;
+      let entryCount = 0;
+      let stubCount = 0;
+      for (const batch of log) {
+        if ('entries' in batch) entryCount += batch.entries.length;
+        else stubCount += batch.stubs.length;
+      }
       channel.cork();
-      accepted!.send({ spaceSecret: space.secret, entryCount, stubCount: log.length - entryCount });
-      // In order, in runs of one kind of at most one message each.
-      for (let i = 0; i < log.length; ) {
-        const isEntry = 'entry' in log[i]!;
-        const limit = isEntry ? MAX_ENTRIES_PER_MESSAGE : MAX_STUBS_PER_MESSAGE;
-        let end = i;
-        while (end < log.length && end - i < limit && 'entry' in log[end]! === isEntry) end++;
-        const run = log.slice(i, end);
-        if (isEntry) entries!.send(run.map((item) => ('entry' in item ? item.entry : null)!));
-        else stubs!.send(run.map((item) => ('stub' in item ? item.stub : null)!));
-        i = end;
+      accepted!.send({ spaceSecret: space.secret, entryCount, stubCount });
+      for (const batch of log) {
+        if ('entries' in batch) entries!.send(batch.entries);
+        else stubs!.send(batch.stubs);
       }
       channel.uncork();
     } catch (err) {

@@ -3,10 +3,8 @@ import {
   entryList,
   idList,
   logHandshake,
-  MAX_ENTRIES_PER_MESSAGE,
   MAX_IDS_PER_MESSAGE,
   MAX_NAMES_PER_MESSAGE,
-  MAX_STUBS_PER_MESSAGE,
   nameList,
   PROTOCOLS,
   stubList,
@@ -136,25 +134,10 @@ export class LogSyncChannel {
     const peerHas = this.closure(this.peerHeads, new Set());
     const needed = this.closure(ids, peerHas);
     for (const id of ids) if (this.spaces.entry(this.spaceId, id)) needed.add(id);
-    let run: { kind: 'entry'; items: SignedEntry[] } | { kind: 'stub'; items: LogStub[] } | null = null;
-    const flush = () => {
-      if (run?.kind === 'entry') this.entries.send(run.items);
-      else if (run?.kind === 'stub') this.stubs.send(run.items);
-      run = null;
-    };
-    // In order, in runs of one kind, so the peer never holds much that waits for a parent.
-    for (const item of this.spaces.logFor(this.spaceId, this.conn.remoteId, needed)) {
-      if ('entry' in item) {
-        if (run?.kind !== 'entry' || run.items.length >= MAX_ENTRIES_PER_MESSAGE) flush();
-        run ??= { kind: 'entry', items: [] };
-        (run.items as SignedEntry[]).push(item.entry);
-      } else {
-        if (run?.kind !== 'stub' || run.items.length >= MAX_STUBS_PER_MESSAGE) flush();
-        run ??= { kind: 'stub', items: [] };
-        (run.items as LogStub[]).push(item.stub);
-      }
+    for (const batch of this.spaces.logFor(this.spaceId, this.conn.remoteId, needed)) {
+      if ('entries' in batch) this.entries.send(batch.entries);
+      else this.stubs.send(batch.stubs);
     }
-    flush();
   }
 
   private closure(start: string[], stopAt: Set<string>): Set<string> {

@@ -4,6 +4,8 @@ import {
   entrySpaceId,
   folderName as folderNameSchema,
   GENERAL_CHANNEL,
+  MAX_ENTRIES_PER_MESSAGE,
+  MAX_STUBS_PER_MESSAGE,
   opensCommitment,
   type DecodedEntry,
   type LogBody,
@@ -22,6 +24,9 @@ import { createEntry, fromStored, toStored, verifyEntry } from './entries.js';
 import { guestFilter, type EntryFilter } from './guest-view.js';
 import { replay, type ReplayResult } from './replay.js';
 import type { MemberState, SpaceState } from './space-state.js';
+
+/** Part of a log as it travels: entries in full, or stubs for what the receiver may not see. */
+export type LogBatch = { entries: SignedEntry[] } | { stubs: LogStub[] };
 
 /** Entries waiting for missing parents, per space; beyond this a peer is flooding us. */
 const MAX_ORPHANS = 10_000;
@@ -270,20 +275,27 @@ export class SpaceService {
   }
 
   /**
-   * The entries among `ids`, in replay order, as `viewer` may hold them: in full, or as stubs
-   * for what it may not see. Stubs this device holds itself are left out (it cannot vouch for
-   * them; the firm holds the entries).
+   * The entries among `ids` as `viewer` may hold them: in full, or as stubs for what it may not
+   * see. In replay order, in batches of one kind that each fit one message, so the receiver
+   * never holds much that waits for a parent. Stubs this device holds itself are left out (it
+   * cannot vouch for them; the firm holds the entries).
    */
-  logFor(spaceId: string, viewer: string, ids: ReadonlySet<string>): ({ entry: SignedEntry } | { stub: LogStub })[] {
+  logFor(spaceId: string, viewer: string, ids: ReadonlySet<string>): LogBatch[] {
     const space = this.loaded(spaceId);
     const filter = guestFilter(space.result.state, viewer);
-    const out: ({ entry: SignedEntry } | { stub: LogStub })[] = [];
+    const batches: LogBatch[] = [];
+    let last: LogBatch | undefined;
     for (const e of space.result.order) {
       if (!ids.has(e.id)) continue;
-      if (filter === null || filter(e)) out.push({ entry: { bytes: e.bytes, sig: e.sig } });
-      else out.push({ stub: { id: e.id, parents: [...e.content.parents] } });
+      if (filter === null || filter(e)) {
+        if (!last || !('entries' in last) || last.entries.length >= MAX_ENTRIES_PER_MESSAGE) batches.push((last = { entries: [] }));
+        last.entries.push({ bytes: e.bytes, sig: e.sig });
+      } else {
+        if (!last || !('stubs' in last) || last.stubs.length >= MAX_STUBS_PER_MESSAGE) batches.push((last = { stubs: [] }));
+        last.stubs.push({ id: e.id, parents: [...e.content.parents] });
+      }
     }
-    return out;
+    return batches;
   }
 
   /** All entries in replay order (parents before children), as they travel. */

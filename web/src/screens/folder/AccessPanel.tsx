@@ -12,6 +12,10 @@ import { folderRules, type FolderRules } from './access-rules.js';
 const LEVELS = (['none', 'read', 'write'] as const).map((a) => ({ value: a, label: accessLabel[a] ?? a }));
 /** For a member with a setting of its own: take it away, so its role's default applies again. */
 const ROLE_DEFAULT = { value: 'default', label: 'Role default' };
+const ROLE_DEFAULTS = [
+  { role: 'members', label: 'Members' },
+  { role: 'guests', label: 'Guests' },
+] as const;
 
 /**
  * Admins: who may see and change a folder. Every member with their effective access, a control
@@ -48,26 +52,19 @@ export function AccessPanel({ spaceId, folderId, folderName }: { spaceId: string
         </Text>
         {rules && (
           <Group grow align="flex-start" wrap="wrap">
-            <Select
-              label="Members (default)"
-              description="For members with no setting of their own"
-              data={LEVELS}
-              value={rules.defaults.members}
-              allowDeselect={false}
-              disabled={busy}
-              onChange={(v) => v && v !== rules.defaults.members && void grant('members', 'Members by default', v as Access)}
-              miw={200}
-            />
-            <Select
-              label="Guests (default)"
-              description="For guests with no setting of their own"
-              data={LEVELS}
-              value={rules.defaults.guests}
-              allowDeselect={false}
-              disabled={busy}
-              onChange={(v) => v && v !== rules.defaults.guests && void grant('guests', 'Guests by default', v as Access)}
-              miw={200}
-            />
+            {ROLE_DEFAULTS.map(({ role, label }) => (
+              <Select
+                key={role}
+                label={`${label} (default)`}
+                description={`For ${label.toLowerCase()} with no setting of their own`}
+                data={LEVELS}
+                value={rules.defaults[role]}
+                allowDeselect={false}
+                disabled={busy}
+                onChange={(v) => v && v !== rules.defaults[role] && void grant(role, `${label} by default`, v as Access)}
+                miw={200}
+              />
+            ))}
           </Group>
         )}
         {people.problem && <ProblemAlert problem={people.problem} />}
