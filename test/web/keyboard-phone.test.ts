@@ -23,15 +23,22 @@ describe('the web app with the keyboard alone and on a phone', () => {
   /** Opens the focused Mantine select with the arrow keys and picks `option` with Enter. */
   const pickWithKeys = async (page: Page, box: Locator, option: string) => {
     await tabTo(page, box);
-    // Each key press moves the highlight; wait until it has moved before reading it, or a slow
-    // render (a busy CI machine) reads the old option and presses past the one wanted.
+    const highlightedText = async () => {
+      const id = await box.getAttribute('aria-activedescendant');
+      return id ? page.locator(`[id="${id}"]`).textContent() : null;
+    };
+    // The first press opens the list, and the select then highlights its current option; a key
+    // pressed before that would be undone (a busy CI machine picked the old value this way).
+    const current = await box.inputValue();
+    await page.keyboard.press('ArrowDown');
+    await expect.poll(highlightedText).toBe(current);
+    // Each further press moves the highlight; wait until it has moved before reading it.
     let highlighted = await box.getAttribute('aria-activedescendant');
-    for (let i = 0; i < 8; i++) {
+    for (let i = 0; i < 8 && (await highlightedText()) !== option; i++) {
       await page.keyboard.press('ArrowDown');
       const before = highlighted;
       await expect.poll(() => box.getAttribute('aria-activedescendant')).not.toBe(before);
       highlighted = await box.getAttribute('aria-activedescendant');
-      if (highlighted && (await page.locator(`[id="${highlighted}"]`).textContent()) === option) break;
     }
     await page.keyboard.press('Enter');
     await expect.poll(() => box.inputValue()).toBe(option);
