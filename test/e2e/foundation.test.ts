@@ -63,23 +63,28 @@ async function strangerDials(address: string, seenCode: string) {
   stream.on('data', (data: unknown) => void received.push(Buffer.from(data as Uint8Array)));
   stream.on('error', () => {});
   stream.on('close', () => (closed = true));
-  const mux = new Protomux(stream);
-  const opened: string[] = [];
-  const space = Buffer.from(offer.spaceId, 'hex');
-  const channels: [string, Buffer | null][] = [
-    [PROTOCOLS.control, null],
-    [PROTOCOLS.log, space],
-    [PROTOCOLS.invite, randomBytes(offer.inviteId.length / 2)],
-    [SYNC_PROTOCOL, space],
-    [CHAT_PROTOCOL, space],
-  ];
-  for (const [protocol, id] of channels) {
-    const ch = mux.createChannel({ protocol, id, onopen: () => void opened.push(protocol) });
-    ch?.addMessage({ encoding: c.buffer });
-    ch?.open();
-  }
   const handshake = await stream.opened;
   const remoteKey = handshake && stream.remotePublicKey ? stream.remotePublicKey.toString('hex') : null;
+  // The node's verdict first (its "admitted" message, or the hang-up): channels opened at once
+  // could make it hang up before that message has left, and the test would depend on the race.
+  await waitFor(() => received.length > 0 || closed, `${address} to admit or drop the stranger`, 12_000);
+  const opened: string[] = [];
+  if (!closed) {
+    const mux = new Protomux(stream);
+    const space = Buffer.from(offer.spaceId, 'hex');
+    const channels: [string, Buffer | null][] = [
+      [PROTOCOLS.control, null],
+      [PROTOCOLS.log, space],
+      [PROTOCOLS.invite, randomBytes(offer.inviteId.length / 2)],
+      [SYNC_PROTOCOL, space],
+      [CHAT_PROTOCOL, space],
+    ];
+    for (const [protocol, id] of channels) {
+      const ch = mux.createChannel({ protocol, id, onopen: () => void opened.push(protocol) });
+      ch?.addMessage({ encoding: c.buffer });
+      ch?.open();
+    }
+  }
   await waitFor(() => closed, `${address} to drop the stranger`, 12_000);
   return { strangerId: keyPair.publicKey.toString('hex'), remoteKey, closed, received, opened };
 }
