@@ -3,20 +3,19 @@
  * write) and fetches only what is not here; a local file changed since it was indexed is
  * never copied from: those blocks are fetched.
  */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryFs } from '../../src/adapters/fs-memory/index.js';
 import { hashBuffer } from '../../src/protocol/index.js';
-import { Puller } from '../../src/core/sync/puller.js';
+import { LocalChangeError, Puller } from '../../src/core/sync/puller.js';
+import type { FolderFs } from '../../src/ports/fs.js';
 import type { BlockLocation } from '../../src/ports/store.js';
-import type { BlockRef, FileRecord } from '../../src/protocol/index.js';
+import type { BlockRef, FileRecord, LocalFileRecord } from '../../src/protocol/index.js';
 
+/** Pseudo-random bytes (SHA-256 in counter mode), so that content-defined cuts fall as they do in real files. */
 function bytes(size: number, seed: number): Buffer {
   const out = Buffer.allocUnsafe(size);
-  let x = seed;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
+  for (let i = 0, at = 0; at < size; i++, at += 32) createHash('sha256').update(`${seed}:${i}`).digest().copy(out, at);
   return out;
 }
 
@@ -30,18 +29,42 @@ function locations(blocks: BlockRef[], path: string): Map<string, BlockLocation>
   return map;
 }
 
-async function setup(oldData: Buffer, newData: Buffer) {
-  const disk = new MemoryFs({ now: () => 1_700_000_000_000 });
+/**
+ * `trust`: this device's record of old.bin matches its stat, so runs copied from it may go
+ * unhashed. `onRead`: called before every read of old.bin.
+ */
+async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolean; onRead?: (fs: FolderFs) => Promise<void> } = {}) {
+  let clock = 1_700_000_000_000;
+  const disk = new MemoryFs({ now: () => (clock += 1000) });
   disk.userWrite('/f', 'old.bin', oldData);
-  const fs = await disk.folder('/f');
+  const plain = await disk.folder('/f');
+  const onRead = options.onRead;
+  const fs: FolderFs = onRead
+    ? new Proxy(plain, {
+        get(target, prop) {
+          if (prop !== 'openRead') return Reflect.get(target, prop, target) as unknown;
+          return async (path: string) => {
+            const handle = await target.openRead(path);
+            if (path !== 'old.bin') return handle;
+            return { ...handle, stat: () => handle.stat(), close: () => handle.close(), read: async (...args: Parameters<typeof handle.read>) => (await onRead(target), handle.read(...args)) };
+          };
+        },
+      })
+    : plain;
   const oldBlocks = hashBuffer(oldData);
   const newBlocks = hashBuffer(newData);
   const fetched: number[] = [];
   const index = locations(oldBlocks, 'old.bin');
+  const st = (await plain.lstat('old.bin'))!;
+  const oldRecord: LocalFileRecord = {
+    path: 'old.bin', type: 'file', size: oldData.length, mtimeMs: Math.floor(st.mtimeMs), mode: 0o644, deleted: false,
+    version: [{ device: 'b'.repeat(64), value: 1 }], modifiedBy: 'b'.repeat(64), sequence: 1, blocks: oldBlocks, sig: Buffer.alloc(64), at: [],
+    local: { inode: st.inode, statMtimeMs: st.mtimeMs },
+  };
   const puller = new Puller({
     fs,
-    now: () => 1_700_000_000_000,
-    localRecord: () => undefined,
+    now: () => clock,
+    localRecord: (path) => (options.trust && path === 'old.bin' ? oldRecord : undefined),
     findLocalBlocks: (hashes) => new Map(hashes.map((h) => [h.toString('hex'), index.get(h.toString('hex'))!] as const).filter(([, l]) => l !== undefined)),
     fetchBlock: async (block, hint) => {
       fetched.push(hint.offset);
@@ -79,4 +102,49 @@ describe('Puller: blocks copied from local files', () => {
     expect(disk.snapshot('/f')['new.bin']?.bytes?.equals(newData)).toBe(true);
     expect(fetched.length).toBeGreaterThan(0);
   });
+
+  it('copies runs of a file that is as recorded without hashing them, and gets every byte right', async () => {
+    const oldData = bytes(3 * 1024 * 1024, 7);
+    const newData = Buffer.concat([oldData, bytes(300 * 1024, 9)]);
+    const { disk, puller, winner, fetched, newBlocks } = await setup(oldData, newData, { trust: true });
+    await puller.pullFile(winner);
+    expect(disk.snapshot('/f')['new.bin']?.bytes?.equals(newData)).toBe(true);
+    expect(fetched.length).toBeLessThan(newBlocks.length / 2);
+  });
+
+  it('a file copied from unhashed that changes meanwhile fails the pull, and the retry puts nothing wrong in place', async () => {
+    const oldData = bytes(3 * 1024 * 1024, 11);
+    const newData = Buffer.concat([oldData, bytes(200 * 1024, 12)]);
+    let changed = false;
+    const { disk, puller, winner } = await setup(oldData, newData, {
+      trust: true,
+      // Someone edits old.bin (same size, new mtime) while its first run is being copied.
+      onRead: async (fs) => {
+        if (changed) return;
+        changed = true;
+        const h = await fs.openWrite('old.bin');
+        await h.write(Buffer.alloc(64 * 1024, 0x55), 1024 * 1024);
+        await h.close();
+      },
+    });
+    await expect(puller.pullFile(winner)).rejects.toBeInstanceOf(LocalChangeError);
+    expect(disk.snapshot('/f')['new.bin']).toBeUndefined();
+    // The retry (the record now distrusted: a rescan is due) checks the temp file's blocks by hash.
+    const { puller: retry } = await setupRetry(disk, newData);
+    await retry.pullFile(winner);
+    expect(disk.snapshot('/f')['new.bin']?.bytes?.equals(newData)).toBe(true);
+  });
 });
+
+/** A second puller on the same disk that trusts no record and copies nothing: it fetches. */
+async function setupRetry(disk: MemoryFs, newData: Buffer) {
+  const fs = await disk.folder('/f');
+  const puller = new Puller({
+    fs,
+    now: () => 1_800_000_000_000,
+    localRecord: () => undefined,
+    findLocalBlocks: () => new Map(),
+    fetchBlock: async (block, hint) => newData.subarray(hint.offset, hint.offset + block.size),
+  });
+  return { puller };
+}

@@ -7,6 +7,7 @@ import { conflictName, isTempName, tempNameFor } from './names/index.js';
 import { archiveVersion } from './versions.js';
 import { versionKey } from './version-vector.js';
 import { parentPath } from './local-tree.js';
+import { recordHasBlockAt, statMatchesRecord } from './serve-check.js';
 
 /** A directory to delete still holds entries (a file added here concurrently, or unknown files). */
 export class DirectoryNotEmptyError extends AgoraError {
@@ -193,7 +194,7 @@ export class Puller {
     for (const i of have) this.deps.onBytes?.(winner.blocks[i]!.size, 'resumed');
     const local = this.deps.findLocalBlocks(missing.map((i) => winner.blocks[i]!.hash));
     const units = localRuns(missing, winner.blocks, local);
-    const sources = new LocalSources(this.deps.fs);
+    const sources = new LocalSources(this.deps.fs, this.deps.localRecord);
     let next = 0;
     const one = async (i: number) => {
       const block = winner.blocks[i]!;
@@ -225,6 +226,8 @@ export class Puller {
     };
     try {
       await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, units.length) }, worker));
+      // Bytes copied unhashed were right only if their files are still as recorded now.
+      await sources.confirmTrusted();
     } finally {
       await sources.close();
     }
@@ -339,25 +342,39 @@ function localRuns(missing: readonly number[], blocks: readonly BlockRef[], loca
   return units;
 }
 
-/** Read handles of the local files blocks are copied from, open for one pull. */
+/**
+ * Read handles of the local files blocks are copied from, open for one pull.
+ *
+ * A run is copied without hashing it when this device's record of the source file puts those
+ * blocks at those offsets and the open file showed the recorded size, mtime and inode when it
+ * was opened: the trust the scanner puts in an unchanged stat (serve-check.ts). Hashing the
+ * unchanged 256 MiB of an appended file costs more than the rest of the copy. Such files are
+ * stat'ed again once the copy is done (confirmTrusted), so a change made while they were read
+ * fails the pull; its retry checks every block already in the temp file by hash.
+ */
 class LocalSources {
-  private readonly handles = new Map<string, Promise<ReadHandle>>();
+  private readonly handles = new Map<string, Promise<{ handle: ReadHandle; trusted: LocalFileRecord | null }>>();
+  /** Sources some run was copied from unhashed. */
+  private readonly trustedUsed = new Set<string>();
 
-  constructor(private readonly fs: FolderFs) {}
+  constructor(
+    private readonly fs: FolderFs,
+    private readonly localRecord: (path: string) => LocalFileRecord | undefined,
+  ) {}
 
-  /** The bytes of `blocks`, back to back from `first` on, if every block hashes right; else null. */
+  /** The bytes of `blocks`, back to back from `first` on, if every block is right; else null. */
   async readRun(blocks: readonly BlockRef[], first: BlockLocation, into: Buffer): Promise<Buffer | null> {
     const total = blocks.reduce((sum, b) => sum + b.size, 0);
     if (total > into.length) return null;
     try {
-      let handle = this.handles.get(first.path);
-      if (!handle) {
-        handle = this.fs.openRead(first.path);
-        this.handles.set(first.path, handle);
-      }
+      const { handle, trusted } = await this.open(first.path);
       const buf = into.subarray(0, total);
-      const n = await (await handle).read(buf, 0, total, first.offset);
+      const n = await handle.read(buf, 0, total, first.offset);
       if (n !== total) return null;
+      if (trusted && claimsRun(trusted, blocks, first.offset)) {
+        this.trustedUsed.add(first.path);
+        return buf;
+      }
       let at = 0;
       for (const b of blocks) {
         if (!blockHash(buf.subarray(at, at + b.size)).equals(b.hash)) return null;
@@ -369,11 +386,43 @@ class LocalSources {
     }
   }
 
+  /** Throws LocalChangeError if a file some bytes were copied from unhashed changed meanwhile. */
+  async confirmTrusted(): Promise<void> {
+    for (const path of this.trustedUsed) {
+      const { handle, trusted } = await this.open(path);
+      if (!trusted || !statMatchesRecord(await handle.stat(), trusted) || this.localRecord(path) !== trusted) throw new LocalChangeError(path);
+    }
+  }
+
+  private open(path: string): Promise<{ handle: ReadHandle; trusted: LocalFileRecord | null }> {
+    let opened = this.handles.get(path);
+    if (!opened) {
+      opened = (async () => {
+        const handle = await this.fs.openRead(path);
+        const rec = this.localRecord(path);
+        const st = rec ? await handle.stat().catch(() => null) : null;
+        return { handle, trusted: rec && st && statMatchesRecord(st, rec) ? rec : null };
+      })();
+      this.handles.set(path, opened);
+    }
+    return opened;
+  }
+
   async close(): Promise<void> {
     const handles = [...this.handles.values()];
     this.handles.clear();
-    await Promise.all(handles.map((h) => h.then((x) => x.close()).catch(() => undefined)));
+    await Promise.all(handles.map((h) => h.then((x) => x.handle.close()).catch(() => undefined)));
   }
+}
+
+/** Whether `record` puts `blocks` back to back from `offset` on. */
+function claimsRun(record: LocalFileRecord, blocks: readonly BlockRef[], offset: number): boolean {
+  let at = offset;
+  for (const b of blocks) {
+    if (!recordHasBlockAt(record, b.hash, b.size, at)) return false;
+    at += b.size;
+  }
+  return true;
 }
 
 /** Only the executable bit travels: other permission bits stay this system's defaults. */
