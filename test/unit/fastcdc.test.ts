@@ -10,7 +10,7 @@ import {
   blockHash,
   hashBuffer,
 } from '../../src/protocol/index.js';
-import { FileChangedError, SLICE_BYTES, hashFile } from '../../src/core/sync/chunking/hash-file.js';
+import { FileChangedError, SLICE_BYTES, SPLIT_MIN_BYTES, SPLIT_OVERLAP_BYTES, hashFile, joinSegments } from '../../src/core/sync/chunking/hash-file.js';
 import { AbortedError } from '../../src/errors/index.js';
 import type { FsStat, ReadHandle } from '../../src/ports/fs.js';
 import type { BlockRef } from '../../src/protocol/file-record.js';
@@ -192,6 +192,41 @@ describe('hashFile', () => {
     await expect(hashFile(handle, data.length, controller.signal)).rejects.toBeInstanceOf(AbortedError);
     expect(handle.reads).toBe(1);
     await expect(hashFile(bufferHandle(data), data.length, AbortSignal.abort())).rejects.toBeInstanceOf(AbortedError);
+  });
+});
+
+describe('hashFile in segments', () => {
+  const sizes = (blocks: BlockRef[]) => blocks.map((b) => b.size);
+  const same = (a: BlockRef[], b: BlockRef[]) => expect(a.map((x) => [x.hash.toString('hex'), x.size])).toEqual(b.map((x) => [x.hash.toString('hex'), x.size]));
+
+  it('gives exactly the one-pass blocks, in 2, 3 and 5 segments', async () => {
+    const data = prng(SPLIT_MIN_BYTES + 3 * MiB + 12_345, 21);
+    const expected = hashBuffer(data);
+    for (const segments of [2, 3, 5]) same(await hashFile(bufferHandle(data), data.length, undefined, undefined, segments), expected);
+  });
+
+  it('gives the one-pass blocks where chunking finds no cut near a segment start (long runs of one byte)', async () => {
+    // Zeros around the middle, for longer than the overlap: the two chunkings never meet there.
+    const data = Buffer.concat([prng(20 * MiB, 22), Buffer.alloc(SPLIT_MIN_BYTES - 20 * MiB + 2 * SPLIT_OVERLAP_BYTES), prng(7 * MiB + 3, 23)]);
+    same(await hashFile(bufferHandle(data), data.length, undefined, undefined, 2), hashBuffer(data));
+    const zeros = Buffer.alloc(SPLIT_MIN_BYTES + 777);
+    same(await hashFile(bufferHandle(zeros), zeros.length, undefined, undefined, 3), hashBuffer(zeros));
+  });
+
+  it('still reports a file that is longer than expected', async () => {
+    const data = prng(SPLIT_MIN_BYTES + 100, 24);
+    await expect(hashFile(bufferHandle(data), data.length - 1, undefined, undefined, 2)).rejects.toBeInstanceOf(FileChangedError);
+  });
+
+  it('joins where both lists cut at the same offset, and says where to go on when they never do', () => {
+    const b = (size: number, tag: number): BlockRef => ({ hash: Buffer.alloc(32, tag), size });
+    // Range 0 from 0: cuts at 10, 25, 40 (its last block ends where the range ended); range 1 from 20: cuts at 25, 40.
+    const joined = joinSegments([0, 20], [[b(10, 1), b(15, 2), b(15, 3), b(5, 4)], [b(5, 9), b(15, 5), b(7, 6)]]);
+    expect(joined.complete).toBe(true);
+    expect(sizes(joined.blocks)).toEqual([10, 15, 15, 7]);
+    expect(joined.blocks[2]!.hash[0]).toBe(5);
+    const apart = joinSegments([0, 20], [[b(10, 1), b(13, 2), b(9, 3)], [b(6, 9), b(9, 5)]]);
+    expect(apart).toEqual({ complete: false, blocks: [b(10, 1), b(13, 2)], resumeAt: 23 });
   });
 });
 

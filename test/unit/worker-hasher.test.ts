@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WorkerHasher } from '../../src/adapters/hasher-worker/worker-hasher.js';
-import { hashFile, inThreadHasher } from '../../src/core/sync/chunking/hash-file.js';
+import { SPLIT_MIN_BYTES, hashFile, inThreadHasher } from '../../src/core/sync/chunking/hash-file.js';
 import { hashBuffer } from '../../src/protocol/index.js';
 import type { ReadHandle } from '../../src/ports/fs.js';
 
@@ -43,6 +43,12 @@ describe.skipIf(!built)('WorkerHasher', () => {
       const want = hashBuffer(files[i]!);
       expect(blocks.map((b) => [b.hash.toString('hex'), b.size])).toEqual(want.map((b) => [b.hash.toString('hex'), b.size]));
     });
+  });
+
+  it('gives the in-thread blocks for a big file cut into segments hashed on both workers', async () => {
+    const data = pseudoRandom(SPLIT_MIN_BYTES + 5 * 1024 * 1024 + 3, 42);
+    const blocks = await hashFile(memoryHandle(data), data.length, undefined, hasher, 2);
+    expect(blocks.map((b) => [b.hash.toString('hex'), b.size])).toEqual(hashBuffer(data).map((b) => [b.hash.toString('hex'), b.size]));
   });
 
   it('copies a buffer it does not own instead of moving it', async () => {

@@ -68,6 +68,8 @@ export class Scanner {
   /** Engine temp files seen by the last scan (folder-relative), for cleaning up stale ones. */
   readonly tempFiles: string[] = [];
   private progress: ScanProgress = { filesHashed: 0, bytesHashed: 0 };
+  /** Files being hashed by deps.hasher right now. */
+  private bigHashes = 0;
 
   constructor(private readonly deps: ScanDeps) {}
 
@@ -276,7 +278,16 @@ export class Scanner {
     const handle = await this.deps.fs.openRead(path);
     try {
       const hasher = st.size >= OFFLOAD_BYTES ? (this.deps.hasher ?? inThreadHasher) : inThreadHasher;
-      const blocks = await hashFile(handle, st.size, signal, hasher);
+      // A file hashed alone (an edited or appended file) is cut into segments that use every
+      // thread; files hashed side by side already do.
+      const segments = Math.max(1, Math.floor(hasher.parallelism / (this.bigHashes + 1)));
+      if (hasher !== inThreadHasher) this.bigHashes++;
+      let blocks;
+      try {
+        blocks = await hashFile(handle, st.size, signal, hasher, segments);
+      } finally {
+        if (hasher !== inThreadHasher) this.bigHashes--;
+      }
       const after = await handle.stat();
       if (after.size !== st.size || after.mtimeMs !== st.mtimeMs) {
         throw new AgoraError('CONFLICT', `${path} changed while it was being read; it will be scanned again`);

@@ -40,15 +40,105 @@ export const inThreadHasher: BlockHasher = {
   close: () => Promise.resolve(),
 };
 
+/** Files at least this big may be cut into segments hashed in parallel (hashFile's `segments`). */
+export const SPLIT_MIN_BYTES = 64 * 1024 * 1024;
+/**
+ * How far past its end a segment is chunked, to find a cut that the next segment (which starts
+ * chunking afresh at its start) makes too. Content-defined cuts agree again within a chunk or
+ * two of a point where chunking restarts, so this is rarely more than ~1 MiB.
+ */
+export const SPLIT_OVERLAP_BYTES = 4 * 1024 * 1024;
+
 /**
  * Blocks of the file open as `handle`, which should hold `size` bytes. The next slice is
  * read while the current one is chunked and hashed (by `hasher`), so disk and CPU overlap.
  * The signal is checked between slices. Throws FileChangedError if the file ends before
  * `size` bytes or has more. The caller keeps ownership of the handle.
+ *
+ * With `segments` > 1 (and a file of at least SPLIT_MIN_BYTES) the file is cut into that many
+ * ranges, chunked and hashed at once on the hasher's threads, and the block lists are joined
+ * where they agree (joinSegments): the result is the same as one pass over the file.
  */
-export async function hashFile(handle: ReadHandle, size: number, signal?: AbortSignal, hasher: BlockHasher = inThreadHasher): Promise<BlockRef[]> {
+export async function hashFile(handle: ReadHandle, size: number, signal?: AbortSignal, hasher: BlockHasher = inThreadHasher, segments = 1): Promise<BlockRef[]> {
+  const count = size >= SPLIT_MIN_BYTES ? Math.max(1, Math.floor(segments)) : 1;
+  if (count === 1) return hashRange(handle, 0, size, size, signal, hasher);
+  const starts = Array.from({ length: count }, (_, k) => Math.floor((k * size) / count));
+  const controller = new AbortController();
+  const stop = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    // One failing segment stops the others (their reads and streams are dropped).
+    const ranges = await Promise.all(
+      starts.map((start, k) => {
+        const end = k === count - 1 ? size : Math.min(size, starts[k + 1]! + SPLIT_OVERLAP_BYTES);
+        return hashRange(handle, start, end, size, controller.signal, hasher).catch((err: unknown) => {
+          controller.abort(err);
+          throw err;
+        });
+      }),
+    );
+    const joined = joinSegments(starts, ranges);
+    if (joined.complete) return joined.blocks;
+    // No agreement within the overlap (data with no content-defined cuts, such as long runs of
+    // one byte): the rest is chunked in one pass from the last cut known to be right.
+    const rest = await hashRange(handle, joined.resumeAt, size, size, signal, hasher);
+    return [...joined.blocks, ...rest];
+  } finally {
+    signal?.removeEventListener('abort', stop);
+  }
+}
+
+/**
+ * Joins block lists of ranges chunked independently: range k starts at starts[k] (a chunk
+ * starts there) and runs past starts[k + 1]. Where a cut of the joined list so far is also a
+ * cut of range k + 1, both chunkings go on identically (cuts depend only on the bytes since
+ * the last cut), so range k + 1 takes over from there. If no such cut exists, `complete` is
+ * false and `blocks` ends at `resumeAt`, the last cut known to be right.
+ */
+export function joinSegments(starts: readonly number[], ranges: readonly BlockRef[][]): { complete: true; blocks: BlockRef[] } | { complete: false; blocks: BlockRef[]; resumeAt: number } {
+  let blocks = [...ranges[0]!];
+  let blockStarts = startsOf(starts[0]!, blocks);
+  for (let k = 1; k < ranges.length; k++) {
+    const next = ranges[k]!;
+    const nextStarts = startsOf(starts[k]!, next);
+    const ours = new Map<number, number>();
+    blockStarts.forEach((at, i) => ours.set(at, i));
+    let joined = false;
+    for (let j = 0; j < next.length; j++) {
+      const i = ours.get(nextStarts[j]!);
+      if (i === undefined) continue;
+      blocks = [...blocks.slice(0, i), ...next.slice(j)];
+      blockStarts = [...blockStarts.slice(0, i), ...nextStarts.slice(j)];
+      joined = true;
+      break;
+    }
+    if (!joined) {
+      // The last block may have been cut short by the end of its range: its start is right.
+      const last = blocks.length - 1;
+      return { complete: false, blocks: blocks.slice(0, last), resumeAt: blockStarts[last]! };
+    }
+  }
+  return { complete: true, blocks };
+}
+
+function startsOf(from: number, blocks: readonly BlockRef[]): number[] {
+  const out: number[] = new Array<number>(blocks.length);
+  let at = from;
+  for (let i = 0; i < blocks.length; i++) {
+    out[i] = at;
+    at += blocks[i]!.size;
+  }
+  return out;
+}
+
+/**
+ * Blocks of handle's bytes [start, end), chunked as if a chunk started at `start`. At
+ * end === size the file must end there (one byte past it is probed); a range that ends
+ * earlier just stops, its last block possibly cut short by the end of the range.
+ */
+async function hashRange(handle: ReadHandle, start: number, end: number, size: number, signal: AbortSignal | undefined, hasher: BlockHasher): Promise<BlockRef[]> {
   throwIfAborted(signal);
-  const sliceLength = Math.min(SLICE_BYTES, size);
+  const sliceLength = Math.min(SLICE_BYTES, end - start);
   // The second slice buffer is allocated only if a second read is needed before the first
   // slice is consumed, so a small file costs one buffer of its own size. A slice being
   // hashed is not read into again until the hasher hands it back.
@@ -57,22 +147,22 @@ export async function hashFile(handle: ReadHandle, size: number, signal?: AbortS
   const stream = hasher.stream();
   const readAt = (index: number, position: number): Promise<number> => {
     // One byte past the expected end: anything but EOF means the file grew.
-    if (position >= size) return handle.read(probe, 0, 1, position);
+    if (position >= end) return end === size ? handle.read(probe, 0, 1, position) : Promise.resolve(0);
     const buffer = (slices[index] ??= Buffer.allocUnsafe(sliceLength));
-    return handle.read(buffer, 0, Math.min(sliceLength, size - position), position);
+    return handle.read(buffer, 0, Math.min(sliceLength, end - position), position);
   };
 
   let pending: Promise<number> | null = null;
   let pushing: Promise<Buffer> | null = null;
   try {
-    let position = 0;
+    let position = start;
     let current = 0;
-    pending = readAt(0, 0);
+    pending = readAt(0, start);
     for (;;) {
       const n = await pending;
       pending = null;
       throwIfAborted(signal);
-      if (position === size) {
+      if (position === end) {
         if (n > 0) throw new FileChangedError({ expectedSize: size, observedSize: size + n });
         break;
       }
