@@ -46,6 +46,8 @@ const BATCH_RECORDS = 1000;
 /** Commit a batch at least this often while hashing big files, so peers can start pulling. */
 const BATCH_BYTES = 64 * 1024 * 1024;
 const STAT_CONCURRENCY = 64;
+/** Files hashed at once in one directory (big ones also limited to the hasher's parallelism). */
+const HASH_CONCURRENCY = 16;
 /**
  * Files at least this big go to deps.hasher, up to its parallelism at once. Smaller ones are
  * hashed here, one at a time: for them, handing bytes to another thread costs more than it saves.
@@ -191,9 +193,12 @@ export class Scanner {
       got.forEach((st, k) => (stats[i + k] = st));
     }
     const subdirs: string[] = [];
-    // Big files are hashed in parallel when the hasher has several threads.
+    // Files are hashed several at once: a small file costs four thread-pool round trips (open,
+    // read, fstat, close) and little CPU, so one at a time the scan waits most of the time.
+    // Big files go to the hasher's threads, at most as many as it has.
     const parallel = this.deps.hasher?.parallelism ?? 1;
     const running = new Set<Promise<void>>();
+    let bigRunning = 0;
     const failures: unknown[] = [];
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
@@ -204,17 +209,23 @@ export class Scanner {
         continue;
       }
       seen.add(child.path);
-      if (parallel > 1 && st.type === 'file' && st.size >= OFFLOAD_BYTES) {
-        while (running.size >= parallel) await Promise.race(running);
-        if (failures.length > 0) throw failures[0];
-        const job: Promise<void> = this.checkEntry(child.path, st, signal)
-          .catch((err: unknown) => void failures.push(err))
-          .finally(() => running.delete(job));
-        running.add(job);
+      if (st.type === 'dir') {
+        await this.checkEntry(child.path, st, signal);
+        subdirs.push(child.path);
         continue;
       }
-      await this.checkEntry(child.path, st, signal);
-      if (st.type === 'dir') subdirs.push(child.path);
+      if (this.unchanged(child.path, st)) continue;
+      const big = parallel > 1 && st.size >= OFFLOAD_BYTES;
+      while (running.size >= HASH_CONCURRENCY || (big && bigRunning >= parallel)) await Promise.race(running);
+      if (failures.length > 0) throw failures[0];
+      if (big) bigRunning++;
+      const job: Promise<void> = this.checkEntry(child.path, st, signal)
+        .catch((err: unknown) => void failures.push(err))
+        .finally(() => {
+          running.delete(job);
+          if (big) bigRunning--;
+        });
+      running.add(job);
     }
     await Promise.all(running);
     if (failures.length > 0) throw failures[0];
@@ -225,16 +236,19 @@ export class Scanner {
     for (const sub of subdirs) await this.walk(sub, signal);
   }
 
+  /** Whether the index already has `path` as it is on disk (a file: same size, mtime, inode and executable bit). */
+  private unchanged(path: string, st: FsStat): boolean {
+    const rec = this.deps.localRecord(path);
+    if (!rec || rec.deleted || rec.type !== (st.type === 'dir' ? 'dir' : 'file')) return false;
+    if (rec.type === 'dir') return true;
+    return rec.size === st.size && rec.local.statMtimeMs === st.mtimeMs && rec.local.inode === st.inode && (rec.mode & 0o100) === (st.mode & 0o100);
+  }
+
   private async checkEntry(path: string, st: FsStat, signal?: AbortSignal): Promise<void> {
+    if (this.unchanged(path, st)) return;
     const rec = this.deps.localRecord(path);
     const type = st.type === 'dir' ? 'dir' : 'file';
     const mode = st.mode & 0o777;
-    if (rec && !rec.deleted && rec.type === type) {
-      if (type === 'dir') return;
-      if (rec.size === st.size && rec.local.statMtimeMs === st.mtimeMs && rec.local.inode === st.inode && (rec.mode & 0o100) === (mode & 0o100)) {
-        return;
-      }
-    }
     let blocks: LocalFileRecord['blocks'] = [];
     let size = 0;
     if (type === 'file') {
