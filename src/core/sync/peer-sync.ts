@@ -216,6 +216,11 @@ export class PeerSync implements SyncChannelHandler {
    */
   private signatureProblem(folderId: string, peer: string, r: FileRecord): string | null {
     if (r.modifiedBy === peer) return null;
+    // The very version this device holds (made here, or taken from its author or checked
+    // when relayed): nothing to check. A peer that pulled our changes sends them all back,
+    // and an Ed25519 verify costs ~50 µs, far more than comparing the signed bytes.
+    const mine = this.deps.host.running(folderId)?.sync.localRecord(r.path);
+    if (mine && mine.modifiedBy === r.modifiedBy && mine.sig.equals(r.sig) && recordSigningBytes(folderId, mine).equals(recordSigningBytes(folderId, r))) return null;
     return verify(recordSigningBytes(folderId, r), r.sig, r.modifiedBy) ? null : 'its signature does not match its author';
   }
 
