@@ -12,7 +12,7 @@ import { BlockServer } from './block-server.js';
 import { FileHistory } from './file-history.js';
 import { GlobalView, refusalMessage, type Authority } from './global-view.js';
 import { LocalTree, parentPath } from './local-tree.js';
-import { IgnoreRules, isConflictName } from './names/index.js';
+import { IgnoreRules, isConflictName, isTempName } from './names/index.js';
 import { NeedApplier, RETRY_MS } from './need-applier.js';
 import { keptChangesToShare, SelfWriteLatch, signOwnVersions } from './own-versions.js';
 import { Puller } from './puller.js';
@@ -415,7 +415,10 @@ export class FolderSync {
   private readonly watched = new Set<string>();
 
   private onWatch(paths: string[]): void {
-    for (const p of paths) this.watched.add(p);
+    // Temp files are the engine's own transfers (a stale one is cleared by a full scan): a
+    // receiver's watcher reports each of them, and the scan would only stat and skip them.
+    for (const p of paths) if (!isTempName(p.slice(p.lastIndexOf('/') + 1))) this.watched.add(p);
+    if (this.watched.size === 0) return;
     this.watchTimer ??= this.deps.clock.setTimeout(() => {
       this.watchTimer = null;
       const batch = [...this.watched];
