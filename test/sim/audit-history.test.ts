@@ -1,17 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AuditFileItem, AuditItem } from '../../src/core/spaces/audit.js';
-import type { SyncChannel } from '../../src/core/sync/sync-channel.js';
 import type { AgoraNode } from '../../src/node/agora-node.js';
-import { Simulation } from './harness.js';
+import { Simulation, syncChannel } from './harness.js';
 
 const DAY = 24 * 3600_000;
-
-/** The open sync channel from one node to another (to send what a modified client would). */
-function syncChannel(from: AgoraNode, to: AgoraNode, spaceId: string): SyncChannel {
-  const ch = (from.sync.peerSync['channels'] as Map<string, Map<string, SyncChannel>>).get(to.deviceId)?.get(spaceId);
-  if (!ch?.opened) throw new Error('no open sync channel');
-  return ch;
-}
 
 /**
  * The audit's file changes come from each node's file history: every version of a path that

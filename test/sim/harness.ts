@@ -9,6 +9,7 @@ import { AgoraNode } from '../../src/node/agora-node.js';
 import type { Logger } from '../../src/ports/logger.js';
 import type { KeeperOffer, KeyPair } from '../../src/ports/network.js';
 import type { Store } from '../../src/ports/store.js';
+import type { SyncChannel } from '../../src/core/sync/sync-channel.js';
 import { waitFor } from '../helpers/wait.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silent };
@@ -157,4 +158,11 @@ function processView(store: Store): Store {
       closed = true;
     },
   };
+}
+
+/** The open sync channel from one node to another, to send what a modified client would. */
+export function syncChannel(from: AgoraNode, to: AgoraNode, spaceId: string): SyncChannel {
+  const ch = (from.sync.peerSync['channels'] as Map<string, Map<string, SyncChannel>>).get(to.deviceId)?.get(spaceId);
+  if (!ch?.opened) throw new Error('no open sync channel');
+  return ch;
 }

@@ -2,11 +2,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AgoraNode } from '../../src/node/agora-node.js';
 import type { FolderRecord } from '../../src/ports/store.js';
 import type { Access, FileRecord, FolderOffer, IndexUpdate, LogBody, NameDisclosure } from '../../src/protocol/index.js';
-import type { SyncChannel } from '../../src/core/sync/sync-channel.js';
 import { verify } from '../../src/core/crypto.js';
 import { recordSigningBytes } from '../../src/protocol/record-signature.js';
 import type { LogSyncChannel } from '../../src/core/spaces/log-sync.js';
-import { Simulation } from './harness.js';
+import { Simulation, syncChannel } from './harness.js';
 import { findForbidden, nodeWithStore, openLinks, rawStore, recordLinks, storeContents, tappedStore, type TappedStore } from './permissions-helpers.js';
 
 const DAY = 24 * 3600_000;
@@ -120,13 +119,7 @@ function apiAnswers(node: AgoraNode): unknown {
   ) as unknown;
 }
 
-/** G's sync channel and log channel to a peer, for the adversarial tests. */
-function syncChannel(from: AgoraNode, to: AgoraNode, spaceId: string): SyncChannel {
-  const ch = (from.sync.peerSync['channels'] as Map<string, Map<string, SyncChannel>>).get(to.deviceId)?.get(spaceId);
-  if (!ch?.opened) throw new Error('no open sync channel');
-  return ch;
-}
-
+/** G's log channel to a peer, for the adversarial tests. */
 function logChannel(from: AgoraNode, to: AgoraNode, spaceId: string): LogSyncChannel {
   const session = (from.peers['sessions'] as Map<string, { logs: Map<string, LogSyncChannel> }>).get(to.deviceId);
   const ch = session?.logs.get(spaceId);

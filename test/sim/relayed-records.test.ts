@@ -1,17 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { SyncChannel } from '../../src/core/sync/sync-channel.js';
-import type { AgoraNode } from '../../src/node/agora-node.js';
 import type { FileRecord } from '../../src/protocol/index.js';
-import { Simulation } from './harness.js';
+import { Simulation, syncChannel } from './harness.js';
 
 const DAY = 24 * 3600_000;
-
-/** The open sync channel from one node to another (to send what a modified client would). */
-function syncChannel(from: AgoraNode, to: AgoraNode, spaceId: string): SyncChannel {
-  const ch = (from.sync.peerSync['channels'] as Map<string, Map<string, SyncChannel>>).get(to.deviceId)?.get(spaceId);
-  if (!ch?.opened) throw new Error('no open sync channel');
-  return ch;
-}
 
 /**
  * A record a peer relays (made by someone else) must carry its author's signature. The very
