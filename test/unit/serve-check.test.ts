@@ -25,6 +25,18 @@ describe('serve-check', () => {
     expect(recordHasBlockAt(r, h('b3'), 40, 100)).toBe(false); // past the end
   });
 
+  it('answers the same for long block lists (searched through cached offsets) as for short ones', () => {
+    const sizes = Array.from({ length: 40 }, (_, i) => 100 + i);
+    const r = record(sizes);
+    let at = 0;
+    sizes.forEach((size, i) => {
+      expect(recordHasBlockAt(r, h(`b${i}`), size, at)).toBe(true);
+      expect(recordHasBlockAt(r, h(`b${i}`), size, at + 1)).toBe(false);
+      at += size;
+    });
+    expect(recordHasBlockAt(r, h('b39'), 139, at)).toBe(false);
+  });
+
   it('never claims blocks for deleted records or directories', () => {
     expect(recordHasBlockAt(record([10], { deleted: true }), h('b0'), 10, 0)).toBe(false);
     expect(recordHasBlockAt(record([10], { type: 'dir' }), h('b0'), 10, 0)).toBe(false);
