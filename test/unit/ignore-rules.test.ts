@@ -112,6 +112,14 @@ describe('IgnoreRules: file formats', () => {
     ]);
   });
 
+  it('a file of comments and blank lines only ignores nothing beyond the fixed rules', () => {
+    check(IgnoreRules.parse('# nothing here yet\n\n   \n#*.log\n'), [
+      ['a.log', false, false],
+      ['build', true, false],
+      ['.DS_Store', false, true],
+    ]);
+  });
+
   it('matches paths given in NFD as their NFC form', () => {
     const rules = IgnoreRules.parse(`r\u00e9sum\u00e9.pdf`);
     expect(rules.ignores(`r\u0065\u0301sum\u0065\u0301.pdf`, false)).toBe(true);

@@ -40,12 +40,15 @@ export function isJunkName(segment: string): boolean {
 }
 
 export class IgnoreRules {
-  private constructor(private readonly matcher: Ignore) {}
+  /** null: the file has no rules. The matcher caches an answer per path asked (~100 bytes each), so it is not asked in vain. */
+  private constructor(private readonly matcher: Ignore | null) {}
 
   /** Rules from the text of a root `.agoraignore`; '' for a folder without one. */
   static parse(text: string): IgnoreRules {
+    // A blank line (spaces only, as trailing spaces do not count) or a comment is no rule.
+    const hasRules = text.split(/\r?\n/).some((line) => line.trim() !== '' && !line.startsWith('#'));
     // Paths are compared in NFC; a pattern typed on a Mac may arrive in NFD.
-    return new IgnoreRules(ignore({ ignorecase: false }).add(text.normalize('NFC')));
+    return new IgnoreRules(hasRules ? ignore({ ignorecase: false }).add(text.normalize('NFC')) : null);
   }
 
   /** Whether `path` (folder-relative, validated) is left out of sync. */
@@ -58,6 +61,6 @@ export class IgnoreRules {
     // having walked through 'a/Thumbs.db' first.
     if (segments.some((s) => isTempName(s) || isJunkName(s))) return true;
     // A trailing '/' is how `ignore` knows a directory, for patterns like 'build/'.
-    return this.matcher.ignores(isDir ? `${p}/` : p);
+    return this.matcher !== null && this.matcher.ignores(isDir ? `${p}/` : p);
   }
 }
