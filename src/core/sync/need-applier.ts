@@ -91,7 +91,10 @@ export class NeedApplier {
       if (n.action.kind === 'merge' || w.deleted || w.type === 'dir' || w.size === 0) return true;
       return n.holders.some((d) => connected.has(d));
     });
-    return items.sort((a, b) => rank(a) - rank(b) || order(a, b));
+    // Rank and depth worked out once per item, not in every comparison (20,000 needs: ~300k).
+    const keyed = items.map((n) => ({ n, rank: rank(n), depth: depthOf(n.path) }));
+    keyed.sort((a, b) => a.rank - b.rank || (a.rank === 2 ? b.depth - a.depth : a.depth - b.depth) || (a.n.path < b.n.path ? -1 : 1));
+    return keyed.map((k) => k.n);
   }
 
   /** Needs made of the local changes the user asked to revert: take the shared version. */
@@ -289,9 +292,9 @@ function rank(n: NeedItem): number {
   return w.type === 'dir' ? 0 : 1;
 }
 
-function order(a: NeedItem, b: NeedItem): number {
-  const da = a.path.split('/').length;
-  const db = b.path.split('/').length;
-  if (rank(a) === 2) return db - da || (a.path < b.path ? -1 : 1);
-  return da - db || (a.path < b.path ? -1 : 1);
+/** Directories to create shallow first, deletions deep first; then by path. */
+function depthOf(path: string): number {
+  let n = 0;
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) n++;
+  return n;
 }
