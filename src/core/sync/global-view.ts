@@ -1,5 +1,6 @@
 import type { FileRecord } from '../../protocol/index.js';
 import { decide, pickWinner, type Action } from './resolve.js';
+import { RecordCompactor } from './record-compactor.js';
 import { compareVersions } from './version-vector.js';
 
 /** One path's winning version, kept small: the counts of `folder status` come from these. */
@@ -71,6 +72,7 @@ export class GlobalView {
   /** Paths with a record whose log point this device's log has not reached yet. */
   private readonly waiting = new Set<string>();
   private globalFiles = 0;
+  private readonly compactor = new RecordCompactor();
   private needByteCount = 0;
   private globalBytes = 0;
 
@@ -116,7 +118,9 @@ export class GlobalView {
       const holders = records
         .filter((r) => r.deviceId !== selfId && !r.record.deleted && compareVersions(r.record.version, action.winner.version) === 'equal')
         .map((r) => r.deviceId);
-      const item = { path, action, holders };
+      // Kept until applied, for every path this device lacks: a compact copy (~100k of them
+      // while a big folder arrives).
+      const item = { path, action: this.compactAction(action), holders: holders.map((d) => this.compactor.deviceId(d)) };
       this.needs.set(path, item);
       this.needByteCount += bytesOf(item);
     }
@@ -208,6 +212,11 @@ export class GlobalView {
     this.globalFiles = 0;
     this.globalBytes = 0;
     this.needByteCount = 0;
+  }
+
+  private compactAction(action: NeedItem['action']): NeedItem['action'] {
+    const winner = this.compactor.record(action.winner);
+    return action.kind === 'merge' ? { kind: 'merge', winner, version: this.compactor.version(action.version) } : { kind: action.kind, winner };
   }
 
   needList(): NeedItem[] {

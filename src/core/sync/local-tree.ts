@@ -1,8 +1,6 @@
 import type { LocalFileRecord } from '../../protocol/index.js';
 import { isConflictName } from './names/index.js';
-
-/** Distinct log points shared between records; past this many, new ones are kept per record. */
-const MAX_LOG_POINTS_KEPT = 1024;
+import { RecordCompactor } from './record-compactor.js';
 
 /**
  * This device's own index of one folder, in memory, with a parent → children map so that a
@@ -12,10 +10,7 @@ const MAX_LOG_POINTS_KEPT = 1024;
 export class LocalTree {
   private readonly records = new Map<string, LocalFileRecord>();
   private readonly children = new Map<string, Set<string>>();
-  /** One copy of each device id: every record names its author and its version's devices. */
-  private readonly deviceIds = new Map<string, string>();
-  /** One copy of each log point (FileRecord.at), by its ids joined. */
-  private readonly logPoints = new Map<string, readonly string[]>();
+  private readonly compactor = new RecordCompactor();
   /** Kept up to date on every set(), so that status never walks the whole index. */
   private counts = { files: 0, bytes: 0, conflicts: 0 };
 
@@ -44,54 +39,9 @@ export class LocalTree {
     }
   }
 
-  /**
-   * The same record in less memory, which matters with 100k+ records: device ids (64 hex
-   * characters, twice per record) are shared, and the block hashes of a record live in one
-   * buffer (for a small file, a slice of a shared pool) instead of one ArrayBuffer per block.
-   */
+  /** The same record in less memory (RecordCompactor), with its local stat data. */
   private compact(r: LocalFileRecord): LocalFileRecord {
-    const blocks = r.blocks;
-    let compactBlocks = blocks;
-    if (blocks.length > 0 && blocks.every((b) => b.hash.length === 32)) {
-      const hashes = Buffer.allocUnsafe(blocks.length * 32);
-      compactBlocks = blocks.map((b, i) => {
-        b.hash.copy(hashes, i * 32);
-        return { hash: hashes.subarray(i * 32, i * 32 + 32), size: b.size };
-      });
-    }
-    return {
-      path: r.path,
-      type: r.type,
-      size: r.size,
-      mtimeMs: r.mtimeMs,
-      mode: r.mode,
-      deleted: r.deleted,
-      version: r.version.map((c) => ({ device: this.deviceId(c.device), value: c.value })),
-      modifiedBy: this.deviceId(r.modifiedBy),
-      sequence: r.sequence,
-      blocks: compactBlocks,
-      // A small copy comes from Node's shared pool, and lets go of the row it was read from.
-      sig: Buffer.from(r.sig),
-      at: this.logPoint(r.at),
-      local: { inode: r.local.inode, statMtimeMs: r.local.statMtimeMs },
-    };
-  }
-
-  /** One copy of each log point: a whole folder is usually made at a handful of them. */
-  private logPoint(at: readonly string[]): readonly string[] {
-    const key = at.length === 1 ? at[0]! : at.join(',');
-    const known = this.logPoints.get(key);
-    if (known !== undefined) return known;
-    const copy = Object.freeze([...at]);
-    if (this.logPoints.size < MAX_LOG_POINTS_KEPT) this.logPoints.set(key, copy);
-    return copy;
-  }
-
-  private deviceId(id: string): string {
-    const known = this.deviceIds.get(id);
-    if (known !== undefined) return known;
-    this.deviceIds.set(id, id);
-    return id;
+    return { ...this.compactor.record(r), local: { inode: r.local.inode, statMtimeMs: r.local.statMtimeMs } };
   }
 
   /** Live files (not directories) and their bytes, and live conflict copies. */
