@@ -179,6 +179,8 @@ export interface IndexRepo {
   /** Stores records received from `deviceId` (upsert by path) and raises its maxSequence. */
   putRemote(folderId: string, deviceId: string, indexId: string, records: readonly FileRecord[]): void;
   getRemote(folderId: string, deviceId: string, path: string): FileRecord | undefined;
+  /** The signatures of `deviceId`'s records of these paths (paths it has no record of are absent). */
+  remoteSigs(folderId: string, deviceId: string, paths: readonly string[]): Map<string, Buffer>;
   listRemote(folderId: string, deviceId: string): FileRecord[];
   remoteState(folderId: string, deviceId: string): RemoteIndexState | undefined;
   /** Devices whose index of the folder we hold, ordered by id. */

@@ -3,13 +3,14 @@ import { boundedArray, boundedBuffer, boundedString, DecodeError, fixedBuffer, h
 import { MAX_LOG_POINT, type BlockRef, type FileRecord, type FileType, type VersionCounter } from './file-record.js';
 
 /**
- * Wire messages of the sync channel `agora/sync/3` (one per connection and space; its id is
+ * Wire messages of the sync channel `agora/sync/4` (one per connection and space; its id is
  * the space id). Index exchange is incremental as in Syncthing's BEP: each side says, per
  * folder, which index id and sequence of the other side it already has, and the other side
  * sends only newer records. Blocks are requested by hash and verified by the requester.
- * Version 3: records carry their log point (`at`), and sign it.
+ * Version 3: records carry their log point (`at`), and sign it. Version 4: an index message may
+ * carry echoes, records named rather than sent because the receiver announced them itself.
  */
-export const SYNC_PROTOCOL = 'agora/sync/3';
+export const SYNC_PROTOCOL = 'agora/sync/4';
 
 /** Limits every decoder enforces. */
 export const SYNC_LIMITS = {
@@ -86,17 +87,51 @@ export const syncHello = struct<SyncHello>({ folders: boundedArray(folderOffer, 
 /** Sent again whenever the set of shared folders changes. */
 export const folderOffers = syncHello;
 
+/** Bytes of a signature an echo carries: enough to tell apart the versions of one path. */
+export const ECHO_SIG_BYTES = 16;
+
+/**
+ * A record of the sender's index that is, signature and all, the record the receiver itself
+ * announced for that path: named by path and signature prefix instead of being sent back whole.
+ * A peer that pulled our changes holds exactly our records, so this is most of what it announces.
+ */
+export interface RecordEcho {
+  path: string;
+  /** Its position in the sender's index, as a record's `sequence`. */
+  sequence: number;
+  /** The first ECHO_SIG_BYTES bytes of the record's signature. */
+  sig: Buffer;
+}
+const sigPrefix: Encoder<Buffer> = {
+  preencode: (state, v) => c.fixed(ECHO_SIG_BYTES).preencode(state, v),
+  encode: (state, v) => c.fixed(ECHO_SIG_BYTES).encode(state, v),
+  decode: (state) => Buffer.from(c.fixed(ECHO_SIG_BYTES).decode(state)),
+};
+export const recordEcho = struct<RecordEcho>({
+  path: boundedString(SYNC_LIMITS.pathBytes),
+  sequence: c.uint,
+  sig: sigPrefix,
+});
+
 export interface IndexUpdate {
   folderId: string;
   indexId: string;
   records: FileRecord[];
+  /** Sequences interleave with those of `records`: the receiver takes both in sequence order. */
+  echoes?: RecordEcho[];
   /** True when the sender has now sent everything up to its current sequence. */
   upToDate: boolean;
 }
+const echoList = boundedArray(recordEcho, SYNC_LIMITS.recordsPerMessage);
 export const indexUpdate = struct<IndexUpdate>({
   folderId: hex32,
   indexId: hex16,
   records: boundedArray(fileRecord, SYNC_LIMITS.recordsPerMessage),
+  echoes: {
+    preencode: (state, v) => echoList.preencode(state, v ?? []),
+    encode: (state, v) => echoList.encode(state, v ?? []),
+    decode: (state) => echoList.decode(state),
+  },
   upToDate: c.bool,
 });
 

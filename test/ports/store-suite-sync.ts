@@ -193,6 +193,21 @@ export function registerIndexTests(get: () => Store): void {
       expect(s.index.listRemote('folder-2', devA)).toEqual([]);
     });
 
+
+    it('remoteSigs gives the signature of each path the device has a record of, and nothing else', () => {
+      const s = get();
+      s.index.putRemote(F, devA, 'i', [file('a', 1), file('b', 2)]);
+      s.index.putRemote(F, devB, 'j', [file('c', 3)]);
+      s.index.putRemote(F, devA, 'i', [file('a', 4, { deleted: true, blocks: [], size: 0 })]);
+      s.index.putLocal(F, [own('c', 5)]);
+      const sigs = s.index.remoteSigs(F, devA, ['a', 'b', 'c', 'missing']);
+      expect([...sigs.keys()].sort()).toEqual(['a', 'b']);
+      expect(sigs.get('a')).toEqual(file('a', 4).sig);
+      expect(sigs.get('b')).toEqual(file('b', 2).sig);
+      expect(s.index.remoteSigs(F, devB, ['c']).get('c')).toEqual(file('c', 3).sig);
+      expect(s.index.remoteSigs('folder-2', devA, ['a']).size).toBe(0);
+      expect(s.index.remoteSigs(F, devA, []).size).toBe(0);
+    });
     it('remoteState follows the highest sequence received under one index id; a new id starts over', () => {
       const s = get();
       expect(s.index.remoteState(F, devA)).toBeUndefined();

@@ -124,6 +124,15 @@ export function createMemoryIndex(journal: Journal): { folders: FolderRepo; inde
       const r = remotes.get(folderId)?.get(deviceId)?.records.get(path);
       return r && copyFile(r);
     },
+    remoteSigs: (folderId, deviceId, paths) => {
+      const records = remotes.get(folderId)?.get(deviceId)?.records;
+      const out = new Map<string, Buffer>();
+      for (const path of paths) {
+        const r = records?.get(path);
+        if (r) out.set(path, Buffer.from(r.sig));
+      }
+      return out;
+    },
     listRemote: (folderId, deviceId) => byPath(remotes.get(folderId)?.get(deviceId)?.records).map(copyFile),
     remoteState: (folderId, deviceId) => {
       const state = remotes.get(folderId)?.get(deviceId)?.state;

@@ -70,6 +70,7 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
   const getRemote = db.prepare<[string, string, string], FileRow>(
     `SELECT ${recordColumns} FROM remote_files WHERE folder_id = ? AND device_id = ? AND path = ?`,
   );
+  const remoteSig = db.prepare<[string, string, string], Buffer>('SELECT sig FROM remote_files WHERE folder_id = ? AND device_id = ? AND path = ?').pluck();
   const listRemote = db.prepare<[string, string], FileRow>(
     `SELECT ${recordColumns} FROM remote_files WHERE folder_id = ? AND device_id = ? ORDER BY path`,
   );
@@ -168,6 +169,14 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
     getRemote: (folderId, deviceId, path) => {
       const row = getRemote.get(folderId, deviceId, path);
       return row && fromFileRow(row);
+    },
+    remoteSigs: (folderId, deviceId, paths) => {
+      const out = new Map<string, Buffer>();
+      for (const path of paths) {
+        const sig = remoteSig.get(folderId, deviceId, path);
+        if (sig) out.set(path, sig);
+      }
+      return out;
     },
     listRemote: (folderId, deviceId) => listRemote.all(folderId, deviceId).map(fromFileRow),
     remoteState: (folderId, deviceId): RemoteIndexState | undefined => remoteState.get(folderId, deviceId),

@@ -3,7 +3,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { Logger } from '../../ports/logger.js';
 import type { PeerConnection } from '../../ports/network.js';
 import type { FolderRecord, Store } from '../../ports/store.js';
-import { recordSigningBytes, type BlockRequest, type FileRecord, type FolderOffer, type IndexUpdate } from '../../protocol/index.js';
+import { ECHO_SIG_BYTES, recordSigningBytes, type BlockRequest, type FileRecord, type FolderOffer, type IndexUpdate, type RecordEcho } from '../../protocol/index.js';
 import { verify } from '../crypto.js';
 import type { EventBus } from '../events.js';
 import type { SpaceState } from '../spaces/space-state.js';
@@ -161,20 +161,36 @@ export class PeerSync implements SyncChannelHandler {
       folder.sync.remoteReset();
     }
     const accepted: FileRecord[] = [];
-    /** Relayed records: their author's signature was checked above. */
+    /** Relayed records: their author's signature was checked above, or they are our own. */
     const checked = new Set<FileRecord>();
     let lastSeq = known && known.indexId === update.indexId ? known.maxSequence : 0;
-    for (const r of update.records) {
-      // Records of a device without write access are kept too (they say what it has, and it
-      // may serve blocks), but they never win: see GlobalView.update.
-      const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null) ?? this.signatureProblem(update.folderId, peer, r);
-      if (problem) {
-        this.deps.logger.warn({ peer: peer.slice(0, 12), folderId: update.folderId, path: r.path.slice(0, 200), problem }, 'ignored an index record from a peer');
+    for (const item of inSequence(update.records, update.echoes ?? [])) {
+      if ('blocks' in item) {
+        // Records of a device without write access are kept too (they say what it has, and it
+        // may serve blocks), but they never win: see GlobalView.update.
+        const r = item;
+        const problem = recordProblem(r) ?? (r.sequence <= lastSeq ? 'sequence went backwards' : null) ?? this.signatureProblem(update.folderId, peer, r);
+        if (problem) {
+          this.deps.logger.warn({ peer: peer.slice(0, 12), folderId: update.folderId, path: r.path.slice(0, 200), problem }, 'ignored an index record from a peer');
+          continue;
+        }
+        lastSeq = r.sequence;
+        accepted.push(r);
+        if (r.modifiedBy !== peer) checked.add(r);
         continue;
       }
-      lastSeq = r.sequence;
-      accepted.push(r);
-      if (r.modifiedBy !== peer) checked.add(r);
+      if (item.sequence <= lastSeq) {
+        this.deps.logger.warn({ peer: peer.slice(0, 12), folderId: update.folderId, path: item.path.slice(0, 200), problem: 'sequence went backwards' }, 'ignored an index record from a peer');
+        continue;
+      }
+      lastSeq = item.sequence;
+      const r = this.fromEcho(folder, item);
+      if (r) {
+        accepted.push(r);
+        checked.add(r);
+      } else {
+        this.deps.logger.debug({ peer: peer.slice(0, 12), folderId: update.folderId, path: item.path.slice(0, 200) }, 'echo of a version this device no longer holds');
+      }
     }
     if (accepted.length > 0 || !known) {
       // One transaction: the records and the file history rows they make (FolderSync.historyReceived).
@@ -211,6 +227,18 @@ export class PeerSync implements SyncChannelHandler {
 
 
   /**
+   * The record an echo names: our own record of its path, if it is still the one with that
+   * signature, at the peer's sequence. Otherwise we changed the path since the peer pulled it,
+   * or never announced that version: the echo says nothing we could check, so it is dropped.
+   */
+  private fromEcho(folder: RunningFolder, echo: RecordEcho): FileRecord | null {
+    const mine = folder.sync.localRecord(echo.path);
+    if (!mine || echo.sig.length !== ECHO_SIG_BYTES || !mine.sig.subarray(0, ECHO_SIG_BYTES).equals(echo.sig)) return null;
+    const { local: _local, ...announced } = mine;
+    return { ...announced, sequence: echo.sequence };
+  }
+
+  /**
    * A record the peer made itself arrives on a connection authenticated as that peer; one it
    * relays must carry its author's valid signature (a relay cannot forge or re-attribute).
    */
@@ -222,6 +250,25 @@ export class PeerSync implements SyncChannelHandler {
     const mine = this.deps.host.running(folderId)?.sync.localRecord(r.path);
     if (mine && mine.modifiedBy === r.modifiedBy && mine.sig.equals(r.sig) && recordSigningBytes(folderId, mine).equals(recordSigningBytes(folderId, r))) return null;
     return verify(recordSigningBytes(folderId, r), r.sig, r.modifiedBy) ? null : 'its signature does not match its author';
+  }
+
+  /**
+   * Splits records for the peer into those sent whole and echoes: records that are, signature
+   * and all, what the peer announced for their path (most of what we hold after pulling its
+   * changes). The peer still holds them unless it changed the path since; then it ignores the
+   * echo until we pull that change. A peer whose index was reset has no records here any more
+   * (onOffers dropped them), so it gets everything whole.
+   */
+  private echoed(folderId: string, peer: string, batch: FileRecord[]): Pick<IndexUpdate, 'records' | 'echoes'> {
+    const theirs = this.deps.store.index.remoteSigs(folderId, peer, batch.map((r) => r.path));
+    if (theirs.size === 0) return { records: batch, echoes: [] };
+    const records: FileRecord[] = [];
+    const echoes: RecordEcho[] = [];
+    for (const r of batch) {
+      if (theirs.get(r.path)?.equals(r.sig)) echoes.push({ path: r.path, sequence: r.sequence, sig: r.sig.subarray(0, ECHO_SIG_BYTES) });
+      else records.push(r);
+    }
+    return { records, echoes };
   }
 
   private sendIndex(channel: SyncChannel, folderId: string, always = false): void {
@@ -246,11 +293,28 @@ export class PeerSync implements SyncChannelHandler {
       const selfWrites = mayWrite(this.deps.host.spaceState(channel.spaceId), folderId, this.deps.selfId);
       const batch = selfWrites ? records.slice(0, cut) : records.slice(0, cut).filter((r) => r.modifiedBy !== this.deps.selfId);
       const more = cut < records.length || records.length === RECORDS_PER_MESSAGE;
-      channel.sendIndex({ folderId, indexId, records: batch, upToDate: !more });
+      channel.sendIndex({ folderId, indexId, ...this.echoed(folderId, channel.peerId, batch), upToDate: !more });
       sent = true;
       complete = !more;
       if (!more) break;
     }
     if ((sent && !complete) || (!sent && always)) channel.sendIndex({ folderId, indexId, records: [], upToDate: true });
+  }
+}
+
+/** Records and echoes of one index message, merged by sequence (each list is in sequence order when sent). */
+function* inSequence(records: readonly FileRecord[], echoes: readonly RecordEcho[]): Generator<FileRecord | RecordEcho> {
+  let i = 0;
+  let j = 0;
+  while (i < records.length || j < echoes.length) {
+    const r = records[i];
+    const e = echoes[j];
+    if (r && (!e || r.sequence <= e.sequence)) {
+      yield r;
+      i++;
+    } else if (e) {
+      yield e;
+      j++;
+    }
   }
 }
