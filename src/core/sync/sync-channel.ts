@@ -7,7 +7,9 @@ import {
   blockError,
   blockRequest,
   blockResponse,
+  deflateIndex,
   folderOffers,
+  indexDeflated,
   indexUpdate,
   SYNC_PROTOCOL,
   syncHello,
@@ -60,6 +62,7 @@ export class SyncChannel {
   private readonly requestMsg: Message<BlockRequest>;
   private readonly responseMsg: Message<BlockResponse>;
   private readonly errorMsg: Message<BlockError>;
+  private readonly indexDeflatedMsg: Message<IndexUpdate>;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private serving = 0;
@@ -96,6 +99,7 @@ export class SyncChannel {
       encoding: blockError,
       onmessage: (m) => this.settle(m.requestId, new BlockUnavailableError(m.code, this.peerId)),
     });
+    this.indexDeflatedMsg = channel.addMessage({ encoding: indexDeflated, onmessage: (m) => handler.onIndex(this, m) });
     channel.open({ folders: handler.offers(this.peerId, spaceId) });
   }
 
@@ -108,7 +112,9 @@ export class SyncChannel {
   }
 
   sendIndex(update: IndexUpdate): void {
-    if (this.opened) this.indexMsg.send(update);
+    if (!this.opened) return;
+    if (deflateIndex(update)) this.indexDeflatedMsg.send(update);
+    else this.indexMsg.send(update);
   }
 
   /** Asks the peer for one block; resolves with the bytes as sent (the caller verifies them). */
