@@ -1,10 +1,14 @@
-import { constants, lstatSync, statSync, type Stats } from 'node:fs';
+import { constants, lstatSync, mkdirSync, open as openCallback, openSync, renameSync, statSync, type Stats } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { FolderFs, FsDirEntry, FsStat, ReadHandle, WriteHandle } from '../../ports/fs.js';
 import { errnoOf, fsErrorFor, isMissing, linkInPathError, notEmptyError, toFsError } from '../fs-common/fs-errors.js';
 import { splitEntryPath, splitRelativePath } from '../fs-common/relative-path.js';
 import { attempt, entryType, NodeReadHandle, NodeWriteHandle, toFsStat, type Target } from './node-handles.js';
+import { SyncWhileFast } from './sync-while-fast.js';
+
+const openAsync = promisify(openCallback);
 
 /** A synchronous lstatMany batch slower than this (~150 µs an entry for 64) means uncached metadata. */
 const SLOW_STAT_BATCH_MS = 10;
@@ -25,6 +29,8 @@ const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | NO_FOLLOW;
 export class NodeFolderFs implements FolderFs {
   /** lstatMany batches left to do through the thread pool after a slow synchronous one. */
   private asyncStatBatches = 0;
+  /** Cheap calls go synchronously while they are fast (shared with this folder's open handles). */
+  private readonly calls = new SyncWhileFast();
 
   constructor(readonly root: string) {}
 
@@ -32,7 +38,7 @@ export class NodeFolderFs implements FolderFs {
     const abs = this.resolve(path);
     try {
       // The root may itself be a link (see NodeFs); it is the folder, so it is described as one.
-      return toFsStat(path === '' ? await fs.stat(abs) : await fs.lstat(abs));
+      return toFsStat(path === '' ? await fs.stat(abs) : await this.calls.run(() => lstatSync(abs), () => fs.lstat(abs)));
     } catch (err) {
       if (isMissing(err)) return null;
       throw toFsError(err, 'inspect', this.root, path);
@@ -74,15 +80,16 @@ export class NodeFolderFs implements FolderFs {
 
   async openRead(path: string): Promise<ReadHandle> {
     const abs = this.resolve(path);
-    const handle = await attempt('open', this.at(path), () => fs.open(abs, READ_FLAGS));
-    return new NodeReadHandle(handle, this.at(path));
+    const fd = await attempt('open', this.at(path), () => this.calls.run(() => openSync(abs, READ_FLAGS), () => openAsync(abs, READ_FLAGS)));
+    return new NodeReadHandle(fd, this.at(path), this.calls);
   }
 
   async openWrite(path: string): Promise<WriteHandle> {
     const segments = splitEntryPath(path, 'open for writing');
     await this.refuseLinksAbove(segments, 'write', path);
-    const handle = await attempt('open for writing', this.at(path), () => fs.open(this.absolute(segments), WRITE_FLAGS, 0o644));
-    return new NodeWriteHandle(handle, this.at(path));
+    const abs = this.absolute(segments);
+    const fd = await attempt('open for writing', this.at(path), () => this.calls.run(() => openSync(abs, WRITE_FLAGS, 0o644), () => openAsync(abs, WRITE_FLAGS, 0o644)));
+    return new NodeWriteHandle(fd, this.at(path), this.calls);
   }
 
   // One level at a time rather than { recursive: true }, so that each level is checked as it is
@@ -95,7 +102,7 @@ export class NodeFolderFs implements FolderFs {
       let existing = await this.lstatOrNull(abs, path);
       if (!existing) {
         try {
-          await fs.mkdir(abs, 0o755);
+          await this.calls.run(() => mkdirSync(abs, 0o755), () => fs.mkdir(abs, 0o755));
         } catch (err) {
           if (errnoOf(err) !== 'EEXIST') throw toFsError(err, 'create the folder', this.root, path);
         }
@@ -113,7 +120,8 @@ export class NodeFolderFs implements FolderFs {
     await this.refuseLinksAbove(fromSegments, 'rename', from);
     // A temp file renamed over its target (every pulled file) has the same parents: one check.
     if (!sameParents(fromSegments, toSegments)) await this.refuseLinksAbove(toSegments, 'rename', to);
-    await attempt('rename', this.at(from), () => fs.rename(this.absolute(fromSegments), this.absolute(toSegments)));
+    const [source, target] = [this.absolute(fromSegments), this.absolute(toSegments)];
+    await attempt('rename', this.at(from), () => this.calls.run(() => renameSync(source, target), () => fs.rename(source, target)));
   }
 
   // link(2) does not follow a final link either: it would name the link itself, never its target.
@@ -178,7 +186,9 @@ export class NodeFolderFs implements FolderFs {
     if (process.platform === 'win32') return;
     const abs = this.resolve(path);
     await attempt('flush the folder', this.at(path), async () => {
-      const dir = await fs.open(abs, 'r');
+      const fd = await this.calls.run(() => openSync(abs, 'r'), () => openAsync(abs, 'r'));
+      // Only sync() and close() are used on it: the handle type is for the descriptor, not the mode.
+      const dir = new NodeWriteHandle(fd, this.at(path), this.calls);
       try {
         await dir.sync();
       } finally {
@@ -204,7 +214,7 @@ export class NodeFolderFs implements FolderFs {
 
   private async lstatOrNull(abs: string, path: string): Promise<Stats | null> {
     try {
-      return await fs.lstat(abs);
+      return await this.calls.run(() => lstatSync(abs), () => fs.lstat(abs));
     } catch (err) {
       if (isMissing(err)) return null;
       throw toFsError(err, 'inspect', this.root, path);

@@ -1,7 +1,9 @@
+import * as fs from 'node:fs';
 import type { Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import type { FsEntryType, FsStat, ReadHandle, WriteHandle } from '../../ports/fs.js';
 import { toFsError } from '../fs-common/fs-errors.js';
+import type { SyncWhileFast } from './sync-while-fast.js';
 
 /** Where a handle or call points, for error messages. */
 export interface Target {
@@ -29,27 +31,45 @@ export async function attempt<T>(op: string, target: Target, call: () => Promise
   }
 }
 
+/** Writes up to this size may go synchronously (SyncWhileFast): a copy into the page cache. */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+
+const readAsync = promisify(fs.read);
+const writeAsync = promisify(fs.write);
+const fstatAsync = promisify(fs.fstat);
+const closeAsync = promisify(fs.close);
+const fsyncAsync = promisify(fs.fsync);
+const ftruncateAsync = promisify(fs.ftruncate);
+const fchmodAsync = promisify(fs.fchmod);
+const futimesAsync = promisify(fs.futimes);
+
+/**
+ * An open file as a raw descriptor: cheap calls on it go synchronously while they are fast
+ * (SyncWhileFast), which a FileHandle cannot do. Whoever opens one closes it (every caller
+ * does, in a finally); unlike a FileHandle, nothing closes it on garbage collection.
+ */
 export class NodeReadHandle implements ReadHandle {
   private closed = false;
 
   constructor(
-    protected readonly handle: FileHandle,
+    protected readonly fd: number,
     protected readonly target: Target,
+    protected readonly calls: SyncWhileFast,
   ) {}
 
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
-    return attempt('read', this.target, async () => (await this.handle.read(buffer, offset, length, position)).bytesRead);
+    return attempt('read', this.target, async () => (await readAsync(this.fd, buffer, offset, length, position)).bytesRead);
   }
 
   stat(): Promise<FsStat> {
-    return attempt('inspect', this.target, async () => toFsStat(await this.handle.stat()));
+    return attempt('inspect', this.target, async () => toFsStat(await this.calls.run(() => fs.fstatSync(this.fd), () => fstatAsync(this.fd))));
   }
 
   // Idempotent: cleanup paths (finally blocks after an error) may close twice.
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await attempt('close', this.target, () => this.handle.close());
+    await attempt('close', this.target, () => this.calls.run(() => fs.closeSync(this.fd), () => closeAsync(this.fd)));
   }
 }
 
@@ -59,26 +79,31 @@ export class NodeWriteHandle extends NodeReadHandle implements WriteHandle {
       // A single write(2) may be partial (large buffers, signals); the port promises all of it.
       let done = 0;
       while (done < data.length) {
-        const { bytesWritten } = await this.handle.write(data, done, data.length - done, position + done);
-        done += bytesWritten;
+        const length = data.length - done;
+        const at = position + done;
+        done +=
+          length <= SYNC_WRITE_MAX_BYTES
+            ? await this.calls.run(() => fs.writeSync(this.fd, data, done, length, at), async () => (await writeAsync(this.fd, data, done, length, at)).bytesWritten)
+            : (await writeAsync(this.fd, data, done, length, at)).bytesWritten;
       }
     });
   }
 
   truncate(size: number): Promise<void> {
-    return attempt('truncate', this.target, () => this.handle.truncate(size));
+    return attempt('truncate', this.target, () => this.calls.run(() => fs.ftruncateSync(this.fd, size), () => ftruncateAsync(this.fd, size)));
   }
 
   sync(): Promise<void> {
-    return attempt('flush', this.target, () => this.handle.sync());
+    return attempt('flush', this.target, () => fsyncAsync(this.fd));
   }
 
   // Only permission bits: setuid/setgid/sticky from a peer would be a security hole.
   chmod(mode: number): Promise<void> {
-    return attempt('change permissions of', this.target, () => this.handle.chmod(mode & 0o777));
+    return attempt('change permissions of', this.target, () => this.calls.run(() => fs.fchmodSync(this.fd, mode & 0o777), () => fchmodAsync(this.fd, mode & 0o777)));
   }
 
   setMtime(mtimeMs: number): Promise<void> {
-    return attempt('set the time of', this.target, () => this.handle.utimes(Date.now() / 1000, mtimeMs / 1000));
+    const atime = Date.now() / 1000;
+    return attempt('set the time of', this.target, () => this.calls.run(() => fs.futimesSync(this.fd, atime, mtimeMs / 1000), () => futimesAsync(this.fd, atime, mtimeMs / 1000)));
   }
 }
