@@ -80,14 +80,26 @@ describe('sqlite store, file level', () => {
   });
 
   it('runs in WAL mode', () => {
-    openStore();
+    openStore().close();
     const db = openRaw();
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
   });
 
+  it('holds the database for itself while open: another connection cannot read it, and can once it is closed', () => {
+    const s = openStore();
+    s.spaces.put(space(1));
+    const other = openRaw();
+    other.pragma('busy_timeout = 50');
+    expect(() => other.prepare('SELECT count(*) FROM spaces').pluck().get()).toThrow(/locked|busy/i);
+    s.close();
+    expect(other.prepare('SELECT count(*) FROM spaces').pluck().get()).toBe(1);
+  });
+
   it('refuses a database from a newer Agora, naming the file and the versions', () => {
     openStore().close();
-    openRaw().pragma(`user_version = ${schemaVersion + 1}`);
+    const db = openRaw();
+    db.pragma(`user_version = ${schemaVersion + 1}`);
+    db.close();
     const err = expectStoreError(() => openStore());
     expect(err.message).toContain(file);
     expect(err.message).toMatch(/newer version of Agora/);
@@ -135,6 +147,7 @@ describe('sqlite store, file level', () => {
       expect(s.spaces.get('space-1')?.name).toBe('Space 1');
       expect(s.chat.sequence('space-1')).toBe(0);
       expect(s.chat.logId('space-1', 'log-1')).toBe('log-1');
+      s.close();
       expect(openRaw().pragma('user_version', { simple: true })).toBe(schemaVersion);
     });
 
