@@ -4,7 +4,7 @@ const SLOW_CALL_MS = 5;
 const ASYNC_CALLS_AFTER_SLOW = 500;
 
 /**
- * Runs cheap file system calls (stat, open, close, utimes, rename, small writes) synchronously
+ * Runs cheap file system calls (stat, open, close, utimes, rename, small reads and writes) synchronously
  * while they are fast, and through the thread pool for a while after one was not.
  *
  * On a local disk such a call answers from the kernel's caches in a few microseconds, far
@@ -13,7 +13,7 @@ const ASYNC_CALLS_AFTER_SLOW = 500;
  * as the puller writes them (11 calls each, one fsync): 6 CPU-s through the thread pool,
  * 2.8 CPU-s synchronous, and twice the files per second. A call that blocks (cold metadata,
  * a network file system, writeback throttling) would stall the event loop, so after one the
- * next calls go asynchronously. fsync, reads and large writes always go through the pool.
+ * next calls go asynchronously. fsync and reads or writes above a block always go through the pool.
  */
 export class SyncWhileFast {
   private asyncLeft = 0;
