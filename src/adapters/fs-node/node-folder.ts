@@ -38,7 +38,8 @@ export class NodeFolderFs implements FolderFs {
     const abs = this.resolve(path);
     try {
       // The root may itself be a link (see NodeFs); it is the folder, so it is described as one.
-      return toFsStat(path === '' ? await fs.stat(abs) : await this.calls.run(() => lstatSync(abs), () => fs.lstat(abs)));
+      const st = path === '' ? await fs.stat(abs) : await this.lstatOrNull(abs, path);
+      return st ? toFsStat(st) : null;
     } catch (err) {
       if (isMissing(err)) return null;
       throw toFsError(err, 'inspect', this.root, path);
@@ -214,7 +215,8 @@ export class NodeFolderFs implements FolderFs {
 
   private async lstatOrNull(abs: string, path: string): Promise<Stats | null> {
     try {
-      return await this.calls.run(() => lstatSync(abs), () => fs.lstat(abs));
+      // A missing name is common here (a file about to be created): no exception for it.
+      return await this.calls.run<Stats | null>(() => lstatSync(abs, { throwIfNoEntry: false }) ?? null, () => fs.lstat(abs));
     } catch (err) {
       if (isMissing(err)) return null;
       throw toFsError(err, 'inspect', this.root, path);
