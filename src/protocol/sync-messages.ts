@@ -209,8 +209,11 @@ const deflatedBytes = new WeakMap<IndexUpdate, Buffer>();
  * deflated bytes are kept for the `indexDeflated` encoder.
  */
 export function deflateIndex(update: IndexUpdate): boolean {
+  // Sized first: most updates (one commit's records) are small, and need no encoding here.
+  const size = c.state();
+  indexUpdate.preencode(size, update);
+  if (size.end < DEFLATE_MIN_BYTES) return false;
   const plain = c.encode(indexUpdate, update);
-  if (plain.byteLength < DEFLATE_MIN_BYTES) return false;
   const deflated = deflateRawSync(plain, { level: 1 });
   if (deflated.byteLength > plain.byteLength - (plain.byteLength >> 3)) return false;
   deflatedBytes.set(update, deflated);
