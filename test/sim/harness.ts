@@ -166,3 +166,16 @@ export function syncChannel(from: AgoraNode, to: AgoraNode, spaceId: string): Sy
   if (!ch?.opened) throw new Error('no open sync channel');
   return ch;
 }
+
+/**
+ * The usual two-member setup: Alice creates space Acme, Bob joins as a member, and Alice
+ * shares /sim/a-docs as folder Docs.
+ */
+export async function aliceAndBobShareDocs(sim: Simulation): Promise<{ a: AgoraNode; b: AgoraNode; folder: Awaited<ReturnType<AgoraNode['sync']['addFolder']>> }> {
+  const a = await sim.node('Alice');
+  const b = await sim.node('Bob');
+  a.createSpace('Acme');
+  await b.join(a.invite('Acme', { role: 'member', expiresInMs: 24 * 3600_000, uses: 1 }).code);
+  const folder = await a.sync.addFolder('Acme', '/sim/a-docs', 'Docs');
+  return { a, b, folder };
+}

@@ -1,8 +1,6 @@
 /** A receiver's .agoraignore decides what it pulls, and a change of it takes effect at once. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Simulation } from './harness.js';
-
-const DAY = 24 * 3600_000;
+import { aliceAndBobShareDocs, Simulation } from './harness.js';
 
 describe('simulation: ignore rules of the receiver', () => {
   let sim: Simulation;
@@ -10,11 +8,7 @@ describe('simulation: ignore rules of the receiver', () => {
 
   it('an ignored path is not pulled until the rule goes away; unchanged rules leave the view alone', async () => {
     sim = new Simulation();
-    const a = await sim.node('Alice');
-    const b = await sim.node('Bob');
-    a.createSpace('Acme');
-    await b.join(a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 }).code);
-    const folder = await a.sync.addFolder('Acme', '/sim/a-docs', 'Docs');
+    const { a, b, folder } = await aliceAndBobShareDocs(sim);
     await sim.until(() => b.sync.sync(folder.folderId) !== undefined, 'folder on Bob');
     const bRoot = b.sync.resolve(folder.folderId).path;
     const bSync = () => b.sync.sync(folder.folderId)!;

@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AgoraNode } from '../../src/node/agora-node.js';
 import { ECHO_SIG_BYTES, type IndexUpdate } from '../../src/protocol/index.js';
-import { Simulation, syncChannel } from './harness.js';
-
-const DAY = 24 * 3600_000;
+import { aliceAndBobShareDocs, Simulation, syncChannel } from './harness.js';
 
 /** Every index message `node` receives, before its checks. */
 function tapIndex(node: AgoraNode): IndexUpdate[] {
@@ -17,15 +15,6 @@ function tapIndex(node: AgoraNode): IndexUpdate[] {
   return seen;
 }
 
-async function aliceAndBob(sim: Simulation) {
-  const a = await sim.node('Alice');
-  const b = await sim.node('Bob');
-  a.createSpace('Acme');
-  await b.join(a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 }).code);
-  const folder = await a.sync.addFolder('Acme', '/sim/a-docs', 'Docs');
-  return { a, b, folder };
-}
-
 /**
  * A peer that pulled our versions names them in its index (path, sequence, signature prefix)
  * instead of sending them back whole; the receiver takes its own record for each.
@@ -36,7 +25,7 @@ describe('simulation: record echoes', () => {
 
   it("a peer names the versions it pulled from us, and we hold them as its records", async () => {
     sim = new Simulation();
-    const { a, b, folder } = await aliceAndBob(sim);
+    const { a, b, folder } = await aliceAndBobShareDocs(sim);
     const toA = tapIndex(a);
     sim.disk(a).userWrite('/sim/a-docs', 'x.txt', 'made by Alice');
     sim.disk(a).userWrite('/sim/a-docs', 'sub/y.txt', 'also by Alice');
@@ -64,7 +53,7 @@ describe('simulation: record echoes', () => {
 
   it('drops an echo of a version it does not hold, and takes one it does', async () => {
     sim = new Simulation();
-    const { a, b, folder } = await aliceAndBob(sim);
+    const { a, b, folder } = await aliceAndBobShareDocs(sim);
     sim.disk(a).userWrite('/sim/a-docs', 'x.txt', 'one');
     sim.disk(a).userWrite('/sim/a-docs', 'y.txt', 'two');
     const remote = (path: string) => sim.storeOf(a).index.getRemote(folder.folderId, b.deviceId, path);
@@ -93,7 +82,7 @@ describe('simulation: record echoes', () => {
 
   it("sends whole records to a peer whose index it no longer holds (the peer's index was reset)", async () => {
     sim = new Simulation();
-    const { a, b, folder } = await aliceAndBob(sim);
+    const { a, b, folder } = await aliceAndBobShareDocs(sim);
     sim.disk(a).userWrite('/sim/a-docs', 'x.txt', 'one');
     const store = sim.storeOf(a);
     const remote = (path: string) => store.index.getRemote(folder.folderId, b.deviceId, path);

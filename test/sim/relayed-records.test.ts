@@ -1,8 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileRecord } from '../../src/protocol/index.js';
-import { Simulation, syncChannel } from './harness.js';
-
-const DAY = 24 * 3600_000;
+import { aliceAndBobShareDocs, Simulation, syncChannel } from './harness.js';
 
 /**
  * A record a peer relays (made by someone else) must carry its author's signature. The very
@@ -15,11 +13,7 @@ describe('simulation: records relayed by a peer', () => {
 
   it("takes back its own versions as they are, and refuses them changed under the same signature", async () => {
     sim = new Simulation();
-    const a = await sim.node('Alice');
-    const b = await sim.node('Bob');
-    a.createSpace('Acme');
-    await b.join(a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 }).code);
-    const folder = await a.sync.addFolder('Acme', '/sim/a-docs', 'Docs');
+    const { a, b, folder } = await aliceAndBobShareDocs(sim);
     sim.disk(a).userWrite('/sim/a-docs', 'x.txt', 'made by Alice');
     sim.disk(a).userWrite('/sim/a-docs', 'y.txt', 'also by Alice');
     const onB = (path: string) => sim.storeOf(b).index.getLocal(folder.folderId, path);
