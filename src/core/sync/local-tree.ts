@@ -41,7 +41,7 @@ export class LocalTree {
 
   /** The same record in less memory (RecordCompactor), with its local stat data. */
   private compact(r: LocalFileRecord): LocalFileRecord {
-    return { ...this.compactor.record(r), local: { inode: r.local.inode, statMtimeMs: r.local.statMtimeMs } };
+    return this.compactor.localRecord(r);
   }
 
   /** Live files (not directories) and their bytes, and live conflict copies. */
