@@ -162,6 +162,12 @@ export interface IndexCounts {
  * The sync index: per folder, per device, the latest record of every path. This device's own
  * records carry `local` (what stat() said); a peer's records are stored as received.
  */
+/** A page of a listing ordered by path: up to `limit` entries whose path sorts after `after` ('' = from the start). */
+export interface PathPage {
+  after: string;
+  limit: number;
+}
+
 export interface IndexRepo {
   /**
    * Stores this device's own records (upsert by path) and, for each, its blocks in the block
@@ -169,8 +175,11 @@ export interface IndexRepo {
    */
   putLocal(folderId: string, records: readonly LocalFileRecord[]): void;
   getLocal(folderId: string, path: string): LocalFileRecord | undefined;
-  /** Every own record of the folder, ordered by path. */
-  listLocal(folderId: string): LocalFileRecord[];
+  /**
+   * Own records of the folder, ordered by path (compareText); with `page`, at most `limit` of
+   * those after `after`. A folder of 100k files is read page by page, never held twice.
+   */
+  listLocal(folderId: string, page?: PathPage): LocalFileRecord[];
   /** Own records with sequence > after, by sequence, at most `limit`. */
   localSince(folderId: string, after: number, limit: number): FileRecord[];
   /** Highest sequence used in this device's index of the folder (0 if none). */
@@ -181,7 +190,8 @@ export interface IndexRepo {
   getRemote(folderId: string, deviceId: string, path: string): FileRecord | undefined;
   /** The signatures of `deviceId`'s records of these paths (paths it has no record of are absent). */
   remoteSigs(folderId: string, deviceId: string, paths: readonly string[]): Map<string, Buffer>;
-  listRemote(folderId: string, deviceId: string): FileRecord[];
+  /** `deviceId`'s records of the folder, ordered by path, paged like listLocal. */
+  listRemote(folderId: string, deviceId: string, page?: PathPage): FileRecord[];
   remoteState(folderId: string, deviceId: string): RemoteIndexState | undefined;
   /** Devices whose index of the folder we hold, ordered by id. */
   remoteDevices(folderId: string): string[];

@@ -11,3 +11,4 @@ export * from './block-hashing.js';
 export * from './chat-message.js';
 export * from './chat-wire.js';
 export * from './attachment-manifest.js';
+export * from './text-order.js';

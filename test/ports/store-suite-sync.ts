@@ -134,6 +134,25 @@ export function registerIndexTests(get: () => Store): void {
       expect(get().index.listLocal('folder-2')).toEqual([]);
     });
 
+    it('listLocal pages in that order: up to limit records after a path, the same order page by page', () => {
+      const paths = ['b', 'a/z', 'a', 'B', 'a b', 'é', '\u{E000}', '\u{FFFD}', '😀', 'a/b'];
+      get().index.putLocal(F, paths.map((p, i) => own(p, i + 1)));
+      const whole = get().index.listLocal(F).map((r) => r.path);
+      const paged: string[] = [];
+      let after = '';
+      for (let n = 0; n < 20; n++) {
+        const page = get().index.listLocal(F, { after, limit: 3 });
+        expect(page.length).toBeLessThanOrEqual(3);
+        paged.push(...page.map((r) => r.path));
+        if (page.length < 3) break;
+        after = page[page.length - 1]!.path;
+      }
+      expect(paged).toEqual(whole);
+      expect(get().index.listLocal(F, { after: 'a b', limit: 2 })).toEqual([own('a/b', 10), own('a/z', 2)]);
+      expect(get().index.listLocal(F, { after: '😀', limit: 5 })).toEqual([]);
+      expect(get().index.listLocal(F, { after: '', limit: 0 })).toEqual([]);
+    });
+
     it('localSince returns announced records after a sequence, by sequence, at most limit', () => {
       const s = get();
       s.index.putLocal(F, [own('c', 3), own('a', 5), own('b', 1), own('d', 4)]);
@@ -191,6 +210,17 @@ export function registerIndexTests(get: () => Store): void {
       expect(s.index.getRemote(F, devB, 'b')).toBeUndefined();
       expect(s.index.listRemote(F, devD)).toEqual([]);
       expect(s.index.listRemote('folder-2', devA)).toEqual([]);
+    });
+
+    it('listRemote pages one device\'s records by path like listLocal', () => {
+      const s = get();
+      s.index.putRemote(F, devA, 'i', [file('c', 3), file('a', 1), file('b', 2), file('\u{FFFD}', 4), file('😀', 5)]);
+      s.index.putRemote(F, devB, 'j', [file('b', 7)]);
+      expect(s.index.listRemote(F, devA, { after: '', limit: 2 })).toEqual([file('a', 1), file('b', 2)]);
+      expect(s.index.listRemote(F, devA, { after: 'b', limit: 2 })).toEqual([file('c', 3), file('\u{FFFD}', 4)]);
+      expect(s.index.listRemote(F, devA, { after: '\u{FFFD}', limit: 2 })).toEqual([file('😀', 5)]);
+      expect(s.index.listRemote(F, devB, { after: 'a', limit: 10 })).toEqual([file('b', 7)]);
+      expect(s.index.listRemote(F, devD, { after: '', limit: 10 })).toEqual([]);
     });
 
 

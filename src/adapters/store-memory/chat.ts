@@ -1,5 +1,5 @@
 import type { AttachmentRecord, ChatPeerState, ChatRepo, StoredChatMessage } from '../../ports/store.js';
-import { compareText } from './index-repo.js';
+import { compareText } from '../../protocol/index.js';
 import type { Journal } from './journal.js';
 
 /**

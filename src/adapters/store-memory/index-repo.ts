@@ -1,5 +1,5 @@
-import type { BlockLocation, FolderRecord, FolderRepo, IndexCounts, IndexRepo, RemoteIndexState } from '../../ports/store.js';
-import type { BlockRef, FileRecord, LocalFileRecord } from '../../protocol/index.js';
+import type { BlockLocation, FolderRecord, FolderRepo, IndexCounts, IndexRepo, PathPage, RemoteIndexState } from '../../ports/store.js';
+import { compareText, type BlockRef, type FileRecord, type LocalFileRecord } from '../../protocol/index.js';
 import type { Journal } from './journal.js';
 
 /**
@@ -99,7 +99,7 @@ export function createMemoryIndex(journal: Journal): { folders: FolderRepo; inde
       const r = local.get(folderId)?.get(path);
       return r && copyLocal(r);
     },
-    listLocal: (folderId) => byPath(local.get(folderId)).map(copyLocal),
+    listLocal: (folderId, page) => inPage(byPath(local.get(folderId)), page).map(copyLocal),
     localSince: (folderId, after, limit) =>
       [...(local.get(folderId)?.values() ?? [])]
         .filter((r) => r.sequence > after)
@@ -133,7 +133,7 @@ export function createMemoryIndex(journal: Journal): { folders: FolderRepo; inde
       }
       return out;
     },
-    listRemote: (folderId, deviceId) => byPath(remotes.get(folderId)?.get(deviceId)?.records).map(copyFile),
+    listRemote: (folderId, deviceId, page) => inPage(byPath(remotes.get(folderId)?.get(deviceId)?.records), page).map(copyFile),
     remoteState: (folderId, deviceId) => {
       const state = remotes.get(folderId)?.get(deviceId)?.state;
       return state && { ...state };
@@ -192,24 +192,11 @@ function byPath<R extends FileRecord>(records: Map<string, R> | undefined): R[] 
   return [...(records?.values() ?? [])].sort((a, b) => compareText(a.path, b.path));
 }
 
-/**
- * SQLite compares text as UTF-8 bytes, which is code point order; JavaScript's `<` compares UTF-16
- * units, which puts U+E000..U+FFFF after characters above U+FFFF. Moving surrogates above that
- * range makes the two agree (paths are user text, so such names do occur).
- */
-export function compareText(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
-  }
-  return a.length - b.length;
-}
-
-function codePointRank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  return unit >= 0xe000 ? unit - 0x800 : unit;
+function inPage<R extends FileRecord>(sorted: R[], page: PathPage | undefined): R[] {
+  if (!page) return sorted;
+  const from = sorted.findIndex((r) => compareText(r.path, page.after) > 0);
+  const limit = Number.isFinite(page.limit) ? Math.max(0, Math.floor(page.limit)) : sorted.length;
+  return from < 0 ? [] : sorted.slice(from, from + limit);
 }
 
 // Field by field, not spread: like a table row, a stored record keeps only the port's fields.

@@ -43,6 +43,9 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
   const addBlock = db.prepare<[number, number, number, Buffer]>('INSERT INTO blocks (file_id, offset, size, hash) VALUES (?, ?, ?, ?)');
   const getLocal = db.prepare<[string, string], LocalFileRow>(`SELECT ${localColumns} FROM local_files WHERE folder_id = ? AND path = ?`);
   const listLocal = db.prepare<[string], LocalFileRow>(`SELECT ${localColumns} FROM local_files WHERE folder_id = ? ORDER BY path`);
+  const pageLocal = db.prepare<[string, string, number], LocalFileRow>(
+    `SELECT ${localColumns} FROM local_files WHERE folder_id = ? AND path > ? ORDER BY path LIMIT ?`,
+  );
   const localSince = db.prepare<[string, number, number], FileRow>(
     `SELECT ${recordColumns} FROM local_files WHERE folder_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
   );
@@ -73,6 +76,9 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
   const remoteSig = db.prepare<[string, string, string], Buffer>('SELECT sig FROM remote_files WHERE folder_id = ? AND device_id = ? AND path = ?').pluck();
   const listRemote = db.prepare<[string, string], FileRow>(
     `SELECT ${recordColumns} FROM remote_files WHERE folder_id = ? AND device_id = ? ORDER BY path`,
+  );
+  const pageRemote = db.prepare<[string, string, string, number], FileRow>(
+    `SELECT ${recordColumns} FROM remote_files WHERE folder_id = ? AND device_id = ? AND path > ? ORDER BY path LIMIT ?`,
   );
   const remoteState = db.prepare<[string, string], { indexId: string; maxSequence: number }>(
     'SELECT index_id AS indexId, max_seq AS maxSequence FROM remote_index WHERE folder_id = ? AND device_id = ?',
@@ -161,7 +167,8 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
       const row = getLocal.get(folderId, path);
       return row && fromLocalRow(row);
     },
-    listLocal: (folderId) => listLocal.all(folderId).map(fromLocalRow),
+    listLocal: (folderId, page) =>
+      (page ? pageLocal.all(folderId, page.after, rowLimit(page.limit)) : listLocal.all(folderId)).map(fromLocalRow),
     localSince: (folderId, after, limit) => localSince.all(folderId, after, rowLimit(limit)).map(fromFileRow),
     localSequence: (folderId) => localSequence.get(folderId) ?? 0,
 
@@ -178,7 +185,8 @@ export function createIndexRepo(db: Database.Database): SqliteIndexRepo {
       }
       return out;
     },
-    listRemote: (folderId, deviceId) => listRemote.all(folderId, deviceId).map(fromFileRow),
+    listRemote: (folderId, deviceId, page) =>
+      (page ? pageRemote.all(folderId, deviceId, page.after, rowLimit(page.limit)) : listRemote.all(folderId, deviceId)).map(fromFileRow),
     remoteState: (folderId, deviceId): RemoteIndexState | undefined => remoteState.get(folderId, deviceId),
     remoteDevices: (folderId) => remoteDevices.all(folderId),
     dropRemote: (folderId, deviceId) => dropRemote(folderId, deviceId),

@@ -17,6 +17,7 @@ import { NeedApplier, RETRY_MS } from './need-applier.js';
 import { keptChangesToShare, SelfWriteLatch, signOwnVersions } from './own-versions.js';
 import { Puller } from './puller.js';
 import { Scanner, type ScanProblem } from './scanner.js';
+import { groupByPath, paged } from './path-pages.js';
 import { ProgressMeter } from './progress.js';
 import { DEFAULT_VERSION_RETENTION_MS, housekeeping } from './housekeeping.js';
 
@@ -154,7 +155,7 @@ export class FolderSync {
   }
 
   start(): void {
-    this.tree = new LocalTree(this.deps.store.index.listLocal(this.folderId));
+    this.tree = new LocalTree(paged((page) => this.deps.store.index.listLocal(this.folderId, page)));
     this.access.latch();
     this.recomputeAll();
     if (this.deps.watcher) {
@@ -390,19 +391,31 @@ export class FolderSync {
     this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.access.forView);
   }
 
+  /**
+   * The global view of every path, from our tree and every peer's index read page by page in
+   * path order: never the whole index in memory at once (see path-pages.ts).
+   */
   private recomputeAll(): void {
     this.view.clear();
-    const { store } = this.deps;
-    const peers = store.index.remoteDevices(this.folderId);
-    const byPath = new Map<string, { deviceId: string; record: FileRecord }[]>();
-    const add = (deviceId: string, record: FileRecord) => {
-      const list = byPath.get(record.path);
-      if (list) list.push({ deviceId, record });
-      else byPath.set(record.path, [{ deviceId, record }]);
-    };
-    for (const r of this.tree.values()) add(this.deps.selfId, r);
-    for (const peer of peers) for (const r of store.index.listRemote(this.folderId, peer)) add(peer, r);
-    for (const [path, records] of byPath) this.view.update(path, this.deps.selfId, records, peers, this.ignored(path), this.access.forView);
+    const { store, selfId } = this.deps;
+    const folderId = this.folderId;
+    const peers = store.index.remoteDevices(folderId);
+    const sources = peers.map((deviceId) => ({ key: deviceId, records: paged((page) => store.index.listRemote(folderId, deviceId, page)) }));
+    /** Our paths that some peer also has a record of (the rest are ours alone, done below). */
+    const shared = new Set<string>();
+    for (const { path, items } of groupByPath(sources)) {
+      const own = this.tree.get(path);
+      const records = items.map((i) => ({ deviceId: i.key, record: i.record }));
+      if (own) {
+        records.unshift({ deviceId: selfId, record: own });
+        shared.add(own.path);
+      }
+      this.view.update(path, selfId, records, peers, this.ignored(path), this.access.forView);
+    }
+    for (const own of this.tree.values()) {
+      if (shared.has(own.path)) continue;
+      this.view.update(own.path, selfId, [{ deviceId: selfId, record: own }], peers, this.ignored(own.path), this.access.forView);
+    }
   }
 
   private ignored(path: string): boolean {
