@@ -608,6 +608,8 @@ const median = (xs) => {
   const m = v.length >> 1;
   return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
 };
+/** The median of two loads is their mean: 2.5599999999999996 in a table reads badly. */
+const round2 = (x) => (x === null ? null : Math.round(x * 100) / 100);
 const fmtS = (x) => (x === null ? '–' : x.toFixed(2));
 const fmtInt = (x) => (x === null ? '–' : Math.round(x).toLocaleString('en-US'));
 const fmtMiB = (kb) => (kb === null ? '–' : `${(kb / 1024).toFixed(1)} MiB`);
@@ -625,7 +627,7 @@ function summarize(recs) {
       rss: median(ok.map((r) => r.rssA_kb + r.rssB_kb)),
       store: median(ok.map((r) => r.storeA_kb + r.storeB_kb)),
       runs: ok.map((r) => r.seconds.toFixed(2)).join('/'),
-      load: median(all.map((r) => (r.load_t0 ?? r.load_start)[0])),
+      load: round2(median(all.map((r) => (r.load_t0 ?? r.load_start)[0]))),
       fails: all.filter((r) => r.failed || !r.verified).map((r) => `r${r.round}: ${r.reason ?? 'not verified'}`),
     };
   };
