@@ -151,6 +151,35 @@ describe('sqlite store, file level', () => {
       expect(openRaw().pragma('user_version', { simple: true })).toBe(schemaVersion);
     });
 
+    it('upgrades a version-7 database to file history with ids as integers (8), keeping every row, its seq and the counter', () => {
+      const db = openRaw();
+      migrate(db, file, undefined, migrations.slice(0, 7));
+      const d = 'd'.repeat(64);
+      const e = 'e'.repeat(64);
+      const add = db.prepare(
+        'INSERT INTO file_history (seq, folder_id, path, version, type, deleted, size, mtime_ms, modified_by, signed, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      add.run(3, 'folder-1', 'a.txt', `${d}:1`, 'file', 0, 10, 1000, d, 1, 5000);
+      add.run(5, 'folder-1', 'a.txt', `${d}:1,${e}:2`, 'file', 0, 12, 1001, e, 0, 5001);
+      add.run(6, 'folder-2', 'dir', `${e}:1`, 'dir', 1, 0, 1002, e, 1, 5002);
+      add.run(9, 'folder-2', 'gone', `${e}:2`, 'file', 0, 1, 1003, e, 1, 5003);
+      db.prepare("DELETE FROM file_history WHERE seq = 9").run(); // the newest row went: its seq must not come back
+      db.close();
+      const s = openStore();
+      expect(s.fileHistory.list('folder-1', { limit: 10 })).toEqual([
+        { seq: 5, path: 'a.txt', type: 'file', deleted: false, size: 12, mtimeMs: 1001, modifiedBy: e, version: `${d}:1,${e}:2`, signed: false, recordedAt: 5001 },
+        { seq: 3, path: 'a.txt', type: 'file', deleted: false, size: 10, mtimeMs: 1000, modifiedBy: d, version: `${d}:1`, signed: true, recordedAt: 5000 },
+      ]);
+      expect(s.fileHistory.list('folder-2', { limit: 10 })).toMatchObject([{ seq: 6, path: 'dir', type: 'dir', deleted: true, version: `${e}:1` }]);
+      expect([s.fileHistory.has('folder-1', 'a.txt', `${d}:1,${e}:2`), s.fileHistory.has('folder-1', 'a.txt', `${e}:2`), s.fileHistory.has('folder-3', 'a.txt', `${d}:1`)]).toEqual([true, false, false]);
+      s.fileHistory.append('folder-1', [{ path: 'b.txt', type: 'file', deleted: false, size: 1, mtimeMs: 1, modifiedBy: 'f'.repeat(64), version: `${'f'.repeat(64)}:1`, signed: true, recordedAt: 6000 }]);
+      expect(s.fileHistory.list('folder-1', { limit: 1 })[0]).toMatchObject({ seq: 10, path: 'b.txt', modifiedBy: 'f'.repeat(64) });
+      s.close();
+      const raw = openRaw();
+      expect(raw.prepare('SELECT COUNT(*) FROM text_ids').pluck().get()).toBe(5); // 2 folders, 3 devices
+      expect(raw.prepare("SELECT version FROM file_history WHERE seq = 5").pluck().get()).toMatch(/^\d+:1,\d+:2$/);
+    });
+
     it('upgrades a version-6 database to log points (7): index rows from before have none, and keep the rest', () => {
       const db = openRaw();
       migrate(db, file, undefined, migrations.slice(0, 6));

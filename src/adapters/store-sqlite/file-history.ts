@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { FileHistoryItem, FileHistoryRepo, FileHistoryRow } from '../../ports/store.js';
 import type { FileType } from '../../protocol/index.js';
+import { compactVersion, createTextIds, expandVersion, type TextIdScope } from './text-ids.js';
 
-/** The file_history table (migration 6). */
+/** The file_history table (migration 6; ids as integers of text_ids since migration 8). */
 
 interface HistoryRow {
   seq: number;
@@ -12,12 +13,12 @@ interface HistoryRow {
   deleted: number;
   size: number;
   mtime_ms: number;
-  modified_by: string;
+  author: number;
   signed: number;
   recorded_at: number;
 }
 
-function fromRow(r: HistoryRow): FileHistoryRow {
+function fromRow(r: HistoryRow, ids: TextIdScope): FileHistoryRow {
   return {
     seq: r.seq,
     path: r.path,
@@ -25,57 +26,79 @@ function fromRow(r: HistoryRow): FileHistoryRow {
     deleted: r.deleted !== 0,
     size: r.size,
     mtimeMs: r.mtime_ms,
-    modifiedBy: r.modified_by,
-    version: r.version,
+    modifiedBy: ids.textOf(r.author),
+    version: expandVersion(r.version, ids.textOf),
     signed: r.signed !== 0,
     recordedAt: r.recorded_at,
   };
 }
 
-const COLUMNS = 'seq, path, version, type, deleted, size, mtime_ms, modified_by, signed, recorded_at';
+const COLUMNS = 'seq, path, version, type, deleted, size, mtime_ms, author, signed, recorded_at';
 
 /** `deleteFolder` is for the store's folder cascade (index.ts), not part of the port. */
 export function createFileHistoryRepo(db: Database.Database): FileHistoryRepo & { deleteFolder(folderId: string): void } {
-  // The unique key (folder_id, path, version) makes a version announced by several peers one row.
-  const insert = db.prepare<[string, string, string, string, number, number, number, string, number, number]>(
-    `INSERT INTO file_history (folder_id, path, version, type, deleted, size, mtime_ms, modified_by, signed, recorded_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (folder_id, path, version) DO NOTHING`,
+  const textIds = createTextIds(db);
+  // The unique key (folder, path, version) makes a version announced by several peers one row.
+  const insert = db.prepare<[number, string, string, string, number, number, number, number, number, number]>(
+    `INSERT INTO file_history (folder, path, version, type, deleted, size, mtime_ms, author, signed, recorded_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (folder, path, version) DO NOTHING`,
   );
-  const has = db.prepare<[string, string, string], number>('SELECT 1 FROM file_history WHERE folder_id = ? AND path = ? AND version = ?').pluck();
-  const newest = db.prepare<[string, number], HistoryRow>(`SELECT ${COLUMNS} FROM file_history WHERE folder_id = ? ORDER BY seq DESC LIMIT ?`);
-  const newestBefore = db.prepare<[string, number, number], HistoryRow>(
-    `SELECT ${COLUMNS} FROM file_history WHERE folder_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
+  const has = db.prepare<[number, string, string], number>('SELECT 1 FROM file_history WHERE folder = ? AND path = ? AND version = ?').pluck();
+  const newest = db.prepare<[number, number], HistoryRow>(`SELECT ${COLUMNS} FROM file_history WHERE folder = ? ORDER BY seq DESC LIMIT ?`);
+  const newestBefore = db.prepare<[number, number, number], HistoryRow>(
+    `SELECT ${COLUMNS} FROM file_history WHERE folder = ? AND seq < ? ORDER BY seq DESC LIMIT ?`,
   );
-  const count = db.prepare<[string], number>('SELECT COUNT(*) FROM file_history WHERE folder_id = ?').pluck();
+  const count = db.prepare<[number], number>('SELECT COUNT(*) FROM file_history WHERE folder = ?').pluck();
   // The keep-th newest row's seq; everything of the folder below it goes. No such row: nothing goes.
-  const prune = db.prepare<[string, string, number]>(
-    `DELETE FROM file_history WHERE folder_id = ? AND seq < (
-       SELECT seq FROM file_history WHERE folder_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
+  const prune = db.prepare<[number, number, number]>(
+    `DELETE FROM file_history WHERE folder = ? AND seq < (
+       SELECT seq FROM file_history WHERE folder = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`,
   );
-  const deleteFolder = db.prepare<[string]>('DELETE FROM file_history WHERE folder_id = ?');
+  const deleteFolder = db.prepare<[number]>('DELETE FROM file_history WHERE folder = ?');
 
   const append = db.transaction((folderId: string, items: readonly FileHistoryItem[]): number => {
+    const ids = textIds.scope();
+    const folder = ids.idOf(folderId);
     let added = 0;
     for (const i of items) {
-      added += insert.run(folderId, i.path, i.version, i.type, i.deleted ? 1 : 0, i.size, i.mtimeMs, i.modifiedBy, i.signed ? 1 : 0, i.recordedAt).changes;
+      const version = compactVersion(i.version, ids.idOf)!;
+      added += insert.run(folder, i.path, version, i.type, i.deleted ? 1 : 0, i.size, i.mtimeMs, ids.idOf(i.modifiedBy), i.signed ? 1 : 0, i.recordedAt).changes;
     }
     return added;
   });
 
+  /** A folder with no id has never had a row. */
+  const folderOf = (ids: TextIdScope, folderId: string): number | undefined => ids.findId(folderId);
+
   return {
     append: (folderId, items) => (items.length === 0 ? 0 : append(folderId, items)),
-    has: (folderId, path, version) => has.get(folderId, path, version) !== undefined,
+    has: (folderId, path, version) => {
+      const ids = textIds.scope();
+      const folder = folderOf(ids, folderId);
+      const compact = compactVersion(version, ids.findId);
+      return folder !== undefined && compact !== undefined && has.get(folder, path, compact) !== undefined;
+    },
     list: (folderId, { limit, before }) => {
       const n = clampLimit(limit);
-      if (n === 0) return [];
-      return (before === undefined ? newest.all(folderId, n) : newestBefore.all(folderId, before, n)).map(fromRow);
+      const ids = textIds.scope();
+      const folder = folderOf(ids, folderId);
+      if (n === 0 || folder === undefined) return [];
+      return (before === undefined ? newest.all(folder, n) : newestBefore.all(folder, before, n)).map((r) => fromRow(r, ids));
     },
-    count: (folderId) => count.get(folderId) ?? 0,
+    count: (folderId) => {
+      const folder = folderOf(textIds.scope(), folderId);
+      return folder === undefined ? 0 : (count.get(folder) ?? 0);
+    },
     prune: (folderId, keep) => {
+      const folder = folderOf(textIds.scope(), folderId);
+      if (folder === undefined) return 0;
       const k = clampLimit(keep);
-      return (k === 0 ? deleteFolder.run(folderId) : prune.run(folderId, folderId, k - 1)).changes;
+      return (k === 0 ? deleteFolder.run(folder) : prune.run(folder, folder, k - 1)).changes;
     },
-    deleteFolder: (folderId) => void deleteFolder.run(folderId),
+    deleteFolder: (folderId) => {
+      const folder = folderOf(textIds.scope(), folderId);
+      if (folder !== undefined) deleteFolder.run(folder);
+    },
   };
 }
 

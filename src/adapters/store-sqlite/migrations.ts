@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { AgoraError } from '../../errors/index.js';
 import type { Logger } from '../../ports/logger.js';
 import { readPragma, setPragma } from './pragma.js';
+import { compactVersion, createTextIds } from './text-ids.js';
 
 /**
  * Schema history. A migration, once released, is never edited: a database in the field may already
@@ -292,6 +293,58 @@ export const migrations: readonly Migration[] = [
         ALTER TABLE local_files ADD COLUMN at TEXT NOT NULL DEFAULT '';
         ALTER TABLE remote_files ADD COLUMN at TEXT NOT NULL DEFAULT '';
       `);
+    },
+  },
+  {
+    version: 8,
+    name: 'file history with ids as integers',
+    up(db) {
+      // text_ids (text-ids.ts) holds each folder and device id once. file_history keeps its rows,
+      // seqs and order, but names its folder and author by id, and writes its version vector as
+      // `id:value,…`: with its two indexes, ~380 bytes less per row.
+      db.exec(`
+        CREATE TABLE text_ids (
+          id   INTEGER PRIMARY KEY,
+          text TEXT NOT NULL UNIQUE
+        );
+        CREATE TABLE file_history_v8 (
+          seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+          folder      INTEGER NOT NULL,
+          path        TEXT NOT NULL,
+          version     TEXT NOT NULL,
+          type        TEXT NOT NULL,
+          deleted     INTEGER NOT NULL,
+          size        INTEGER NOT NULL,
+          mtime_ms    INTEGER NOT NULL,
+          author      INTEGER NOT NULL,
+          signed      INTEGER NOT NULL,
+          recorded_at INTEGER NOT NULL,
+          UNIQUE (folder, path, version)
+        );
+      `);
+      const ids = createTextIds(db).scope();
+      const insert = db.prepare(
+        `INSERT INTO file_history_v8 (seq, folder, path, version, type, deleted, size, mtime_ms, author, signed, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      const rows = db
+        .prepare('SELECT seq, folder_id, path, version, type, deleted, size, mtime_ms, modified_by, signed, recorded_at FROM file_history ORDER BY seq')
+        .raw()
+        .all() as [number, string, string, string, string, number, number, number, string, number, number][];
+      for (const [seq, folderId, path, version, type, deleted, size, mtimeMs, modifiedBy, signed, recordedAt] of rows) {
+        insert.run(seq, ids.idOf(folderId), path, compactVersion(version, ids.idOf)!, type, deleted, size, mtimeMs, ids.idOf(modifiedBy), signed, recordedAt);
+      }
+      // seq is never reused, even after the newest rows went with their folder: keep the counter.
+      const counter = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'file_history'").pluck().get() as number | undefined;
+      db.exec(`
+        DROP TABLE file_history;
+        ALTER TABLE file_history_v8 RENAME TO file_history;
+        CREATE INDEX file_history_order ON file_history (folder, seq);
+      `);
+      if (counter !== undefined) {
+        db.prepare("DELETE FROM sqlite_sequence WHERE name = 'file_history'").run();
+        db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('file_history', ?)").run(Math.max(counter, rows.at(-1)?.[0] ?? 0));
+      }
     },
   },
 ];
