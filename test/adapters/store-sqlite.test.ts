@@ -106,6 +106,24 @@ describe('sqlite store, file level', () => {
     expect(err.details).toMatchObject({ version: schemaVersion + 1, known: schemaVersion });
   });
 
+  it('keeps history authors right after a transaction that added an id rolled back (the id is given out again)', () => {
+    const s = openStore();
+    const item = (path: string, device: string) => ({ path, type: 'file' as const, deleted: false, size: 1, mtimeMs: 1, modifiedBy: device, version: `${device}:1`, signed: true, recordedAt: 1 });
+    const [x, y] = ['1'.repeat(64), '2'.repeat(64)];
+    expect(() =>
+      s.transaction(() => {
+        s.fileHistory.append('folder-1', [item('a', x)]);
+        throw new Error('disk on fire');
+      }),
+    ).toThrow('disk on fire');
+    s.fileHistory.append('folder-1', [item('b', y)]); // gets the number x had for a moment
+    s.fileHistory.append('folder-1', [item('c', x)]);
+    expect(s.fileHistory.list('folder-1', { limit: 10 }).map((r) => [r.path, r.modifiedBy, r.version])).toEqual([
+      ['c', x, `${x}:1`],
+      ['b', y, `${y}:1`],
+    ]);
+  });
+
   describe('migrate', () => {
     const table = (name: string): Migration['up'] => (db) => db.exec(`CREATE TABLE ${name} (x)`);
     const tables = (db: Database.Database): string[] =>

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { FileHistoryItem, FileHistoryRepo, FileHistoryRow } from '../../ports/store.js';
 import type { FileType } from '../../protocol/index.js';
-import { compactVersion, createTextIds, expandVersion, type TextIdScope } from './text-ids.js';
+import { compactVersion, expandVersion, type TextIds } from './text-ids.js';
 
 /** The file_history table (migration 6; ids as integers of text_ids since migration 8). */
 
@@ -18,7 +18,7 @@ interface HistoryRow {
   recorded_at: number;
 }
 
-function fromRow(r: HistoryRow, ids: TextIdScope): FileHistoryRow {
+function fromRow(r: HistoryRow, ids: TextIds): FileHistoryRow {
   return {
     seq: r.seq,
     path: r.path,
@@ -36,8 +36,7 @@ function fromRow(r: HistoryRow, ids: TextIdScope): FileHistoryRow {
 const COLUMNS = 'seq, path, version, type, deleted, size, mtime_ms, author, signed, recorded_at';
 
 /** `deleteFolder` is for the store's folder cascade (index.ts), not part of the port. */
-export function createFileHistoryRepo(db: Database.Database): FileHistoryRepo & { deleteFolder(folderId: string): void } {
-  const textIds = createTextIds(db);
+export function createFileHistoryRepo(db: Database.Database, ids: TextIds): FileHistoryRepo & { deleteFolder(folderId: string): void } {
   // The unique key (folder, path, version) makes a version announced by several peers one row.
   const insert = db.prepare<[number, string, string, string, number, number, number, number, number, number]>(
     `INSERT INTO file_history (folder, path, version, type, deleted, size, mtime_ms, author, signed, recorded_at)
@@ -57,7 +56,6 @@ export function createFileHistoryRepo(db: Database.Database): FileHistoryRepo & 
   const deleteFolder = db.prepare<[number]>('DELETE FROM file_history WHERE folder = ?');
 
   const append = db.transaction((folderId: string, items: readonly FileHistoryItem[]): number => {
-    const ids = textIds.scope();
     const folder = ids.idOf(folderId);
     let added = 0;
     for (const i of items) {
@@ -68,35 +66,41 @@ export function createFileHistoryRepo(db: Database.Database): FileHistoryRepo & 
   });
 
   /** A folder with no id has never had a row. */
-  const folderOf = (ids: TextIdScope, folderId: string): number | undefined => ids.findId(folderId);
+  const folderOf = (folderId: string): number | undefined => ids.findId(folderId);
 
   return {
-    append: (folderId, items) => (items.length === 0 ? 0 : append(folderId, items)),
+    append: (folderId, items) => {
+      if (items.length === 0) return 0;
+      try {
+        return append(folderId, items);
+      } catch (err) {
+        ids.forget(); // rolled back: ids it added are gone
+        throw err;
+      }
+    },
     has: (folderId, path, version) => {
-      const ids = textIds.scope();
-      const folder = folderOf(ids, folderId);
+      const folder = folderOf(folderId);
       const compact = compactVersion(version, ids.findId);
       return folder !== undefined && compact !== undefined && has.get(folder, path, compact) !== undefined;
     },
     list: (folderId, { limit, before }) => {
       const n = clampLimit(limit);
-      const ids = textIds.scope();
-      const folder = folderOf(ids, folderId);
+      const folder = folderOf(folderId);
       if (n === 0 || folder === undefined) return [];
       return (before === undefined ? newest.all(folder, n) : newestBefore.all(folder, before, n)).map((r) => fromRow(r, ids));
     },
     count: (folderId) => {
-      const folder = folderOf(textIds.scope(), folderId);
+      const folder = folderOf(folderId);
       return folder === undefined ? 0 : (count.get(folder) ?? 0);
     },
     prune: (folderId, keep) => {
-      const folder = folderOf(textIds.scope(), folderId);
+      const folder = folderOf(folderId);
       if (folder === undefined) return 0;
       const k = clampLimit(keep);
       return (k === 0 ? deleteFolder.run(folder) : prune.run(folder, folder, k - 1)).changes;
     },
     deleteFolder: (folderId) => {
-      const folder = folderOf(textIds.scope(), folderId);
+      const folder = folderOf(folderId);
       if (folder !== undefined) deleteFolder.run(folder);
     },
   };

@@ -6,6 +6,7 @@ import type { FolderRepo, SpaceRepo, Store } from '../../ports/store.js';
 import { createChatRepo } from './chat.js';
 import { guard, guarded, toStoreError } from './errors.js';
 import { createFileHistoryRepo } from './file-history.js';
+import { createTextIds } from './text-ids.js';
 import { createFolderRepo } from './folders.js';
 import { createIndexRepo } from './index-repo.js';
 import { createInviteRepo } from './invites.js';
@@ -94,7 +95,8 @@ function assemble(db: Database.Database, file: string): Store {
   const spaceRepo: SpaceRepo = { ...spaces, delete: (spaceId) => deleteSpace(spaceId) };
   const folders = createFolderRepo(db);
   const { deleteFolder: deleteIndex, ...index } = createIndexRepo(db);
-  const { deleteFolder: deleteHistory, ...fileHistory } = createFileHistoryRepo(db);
+  const textIds = createTextIds(db);
+  const { deleteFolder: deleteHistory, ...fileHistory } = createFileHistoryRepo(db, textIds);
   // A folder's index (own and peers' records, block finder) and history have no meaning without the folder.
   const deleteFolder = db.transaction((folderId: string) => {
     deleteIndex(folderId);
@@ -123,7 +125,15 @@ function assemble(db: Database.Database, file: string): Store {
     index: guarded(file, index),
     chat: guarded(file, chat),
     fileHistory: guarded(file, fileHistory),
-    transaction: <T>(fn: () => T): T => guard(file, () => runInTransaction(fn) as T),
+    transaction: <T>(fn: () => T): T =>
+      guard(file, () => {
+        try {
+          return runInTransaction(fn) as T;
+        } catch (err) {
+          textIds.forget(); // rolled back: ids added inside are gone
+          throw err;
+        }
+      }),
     close: () => {
       if (db.open) db.close();
     },

@@ -322,7 +322,7 @@ export const migrations: readonly Migration[] = [
           UNIQUE (folder, path, version)
         );
       `);
-      const ids = createTextIds(db).scope();
+      const ids = createTextIds(db);
       const insert = db.prepare(
         `INSERT INTO file_history_v8 (seq, folder, path, version, type, deleted, size, mtime_ms, author, signed, recorded_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
