@@ -65,9 +65,7 @@ export function createFileHistoryRepo(db: Database.Database, ids: TextIds): File
     return added;
   });
 
-  /** A folder with no id has never had a row. */
-  const folderOf = (folderId: string): number | undefined => ids.findId(folderId);
-
+  // Reads: a folder or device with no id has no row.
   return {
     append: (folderId, items) => {
       if (items.length === 0) return 0;
@@ -79,28 +77,28 @@ export function createFileHistoryRepo(db: Database.Database, ids: TextIds): File
       }
     },
     has: (folderId, path, version) => {
-      const folder = folderOf(folderId);
+      const folder = ids.findId(folderId);
       const compact = compactVersion(version, ids.findId);
       return folder !== undefined && compact !== undefined && has.get(folder, path, compact) !== undefined;
     },
     list: (folderId, { limit, before }) => {
       const n = clampLimit(limit);
-      const folder = folderOf(folderId);
+      const folder = ids.findId(folderId);
       if (n === 0 || folder === undefined) return [];
       return (before === undefined ? newest.all(folder, n) : newestBefore.all(folder, before, n)).map((r) => fromRow(r, ids));
     },
     count: (folderId) => {
-      const folder = folderOf(folderId);
+      const folder = ids.findId(folderId);
       return folder === undefined ? 0 : (count.get(folder) ?? 0);
     },
     prune: (folderId, keep) => {
-      const folder = folderOf(folderId);
+      const folder = ids.findId(folderId);
       if (folder === undefined) return 0;
       const k = clampLimit(keep);
       return (k === 0 ? deleteFolder.run(folder) : prune.run(folder, folder, k - 1)).changes;
     },
     deleteFolder: (folderId) => {
-      const folder = folderOf(folderId);
+      const folder = ids.findId(folderId);
       if (folder !== undefined) deleteFolder.run(folder);
     },
   };
