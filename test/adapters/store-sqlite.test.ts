@@ -6,8 +6,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrations, openSqliteStore, schemaVersion } from '../../src/adapters/store-sqlite/index.js';
 import { migrate, type Migration } from '../../src/adapters/store-sqlite/migrations.js';
 import type { Store } from '../../src/ports/store.js';
+import type { FileRecord } from '../../src/protocol/index.js';
 import { describeStorePort } from '../ports/store-suite.js';
 import { expectStoreError, space } from '../ports/store-suite-fixtures.js';
+import { block, devA, devB, file as fileRecord, own, self } from '../ports/store-suite-sync.js';
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'agora-store-'));
@@ -124,6 +126,34 @@ describe('sqlite store, file level', () => {
     ]);
   });
 
+  it('keeps index records under their own device after a write that added an id failed (the id is given out again)', () => {
+    const s = openStore();
+    s.index.putLocal('folder-1', [own('mine', 1)]);
+    const devE = 'e'.repeat(64);
+    const byE = (path: string, sequence: number, over: Partial<FileRecord> = {}): FileRecord =>
+      fileRecord(path, sequence, { modifiedBy: devE, version: [{ device: devE, value: sequence }], ...over });
+    expect(() => s.index.putRemote('folder-1', devE, 'i', [byE('x', 1, { blocks: [{ hash: Buffer.alloc(3), size: 1 }] })])).toThrow(/block hash/);
+    s.index.putRemote('folder-1', devB, 'i', [fileRecord('b', 1, { modifiedBy: devB })]); // gets the number devE had for a moment
+    s.index.putRemote('folder-1', devE, 'i', [byE('e', 2)]);
+    expect(s.index.listRemote('folder-1', devE).map((r) => [r.path, r.modifiedBy, r.version])).toEqual([['e', devE, [{ device: devE, value: 2 }]]]);
+    expect(s.index.listRemote('folder-1', devB).map((r) => [r.path, r.modifiedBy])).toEqual([['b', devB]]);
+    expect(s.index.remoteDevices('folder-1')).toEqual([devB, devE]);
+  });
+
+  it('answers reads of a folder or device it never stored without adding ids', () => {
+    const s = openStore();
+    expect([s.index.listLocal('nope'), s.index.listRemote('nope', devA), s.index.remoteDevices('nope'), s.index.recordsForPath('nope', 'a', self)]).toEqual([[], [], [], []]);
+    expect([s.index.getLocal('nope', 'a'), s.index.getRemote('nope', devA, 'a'), s.index.remoteState('nope', devA), s.index.findBlock('nope', block(1).hash)]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect([s.index.localSequence('nope'), s.index.localCounts('nope').files, s.index.findBlocks('nope', [block(1).hash]).size]).toEqual([0, 0, 0]);
+    s.close();
+    expect(openRaw().prepare('SELECT COUNT(*) FROM text_ids').pluck().get()).toBe(0);
+  });
+
   describe('migrate', () => {
     const table = (name: string): Migration['up'] => (db) => db.exec(`CREATE TABLE ${name} (x)`);
     const tables = (db: Database.Database): string[] =>
@@ -196,6 +226,54 @@ describe('sqlite store, file level', () => {
       const raw = openRaw();
       expect(raw.prepare('SELECT COUNT(*) FROM text_ids').pluck().get()).toBe(5); // 2 folders, 3 devices
       expect(raw.prepare("SELECT version FROM file_history WHERE seq = 5").pluck().get()).toMatch(/^\d+:1,\d+:2$/);
+    });
+
+    it('upgrades a version-8 database to index records with ids as integers (9), keeping every record, file id and block', () => {
+      const db = openRaw();
+      migrate(db, file, undefined, migrations.slice(0, 8));
+      const json = (r: { version: readonly { device: string; value: number }[] }): string => JSON.stringify(r.version.map((c) => [c.device, c.value]));
+      const blocks = (r: { blocks: readonly { hash: Buffer; size: number }[] }): Buffer =>
+        Buffer.concat(r.blocks.flatMap((b) => [b.hash, Buffer.from([0, 0, b.size >> 8, b.size & 255])]));
+      const mine = [own('a.txt', 3), own('dir', 4, { type: 'dir', blocks: [], size: 0 }), own('gone', 6, { deleted: true, blocks: [], at: [] })];
+      const addLocal = db.prepare(
+        `INSERT INTO local_files (file_id, folder_id, path, seq, type, size, mtime_ms, mode, deleted, modified_by, inode, stat_mtime_ms, version, blocks, sig, at)
+         VALUES (?, 'folder-1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      mine.forEach((r, i) =>
+        addLocal.run(10 + i, r.path, r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, r.local.inode, r.local.statMtimeMs, json(r), blocks(r), r.sig, r.at.join(',')),
+      );
+      db.prepare('INSERT INTO blocks (file_id, offset, size, hash) VALUES (10, 0, 1000, ?), (10, 1000, 2000, ?)').run(mine[0]!.blocks[0]!.hash, mine[0]!.blocks[1]!.hash);
+      const theirs = { [devA]: [fileRecord('a.txt', 7), fileRecord('b.txt', 9)], [devB]: [fileRecord('a.txt', 2, { modifiedBy: devB, version: [{ device: devB, value: 2 }] })] };
+      const addRemote = db.prepare(
+        `INSERT INTO remote_files (folder_id, device_id, path, seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig, at)
+         VALUES ('folder-1', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const [device, records] of Object.entries(theirs)) {
+        for (const r of records) addRemote.run(device, r.path, r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, json(r), blocks(r), r.sig, r.at.join(','));
+        db.prepare("INSERT INTO remote_index (folder_id, device_id, index_id, max_seq) VALUES ('folder-1', ?, ?, ?)").run(device, `index-${device.slice(0, 1)}`, records.at(-1)!.sequence);
+      }
+      db.close();
+      const s = openStore();
+      expect(s.index.listLocal('folder-1')).toEqual(mine);
+      expect(s.index.listRemote('folder-1', devA)).toEqual(theirs[devA]);
+      expect(s.index.remoteDevices('folder-1')).toEqual([devA, devB]);
+      expect(s.index.remoteState('folder-1', devB)).toEqual({ indexId: 'index-b', maxSequence: 2 });
+      expect(s.index.recordsForPath('folder-1', 'a.txt', self).map((r) => [r.deviceId, r.record.sequence])).toEqual([
+        [devA, 7],
+        [devB, 2],
+        [self, 3],
+      ]);
+      expect(s.index.findBlock('folder-1', mine[0]!.blocks[1]!.hash)).toEqual({ path: 'a.txt', offset: 1000, size: 2000 });
+      expect(s.index.localSince('folder-1', 3, 10).map((r) => r.path)).toEqual(['dir', 'gone']);
+      // A file id is kept, so its blocks still belong to it when it changes.
+      s.index.putLocal('folder-1', [own('a.txt', 8, { blocks: [block(40)] })]);
+      expect(s.index.findBlock('folder-1', mine[0]!.blocks[1]!.hash)).toBeUndefined();
+      s.close();
+      const raw = openRaw();
+      expect(raw.prepare("SELECT file_id FROM local_files WHERE path = 'a.txt'").pluck().get()).toBe(10);
+      expect(raw.prepare("SELECT typeof(folder) || ' ' || typeof(author) || ' ' || version FROM local_files WHERE path = 'dir'").pluck().get()).toMatch(/^integer integer \d+:4,\d+:2$/);
+      expect(raw.prepare("SELECT COUNT(*) FROM text_ids").pluck().get()).toBe(6); // the folder, 3 devices, 2 log entries
+      expect(raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'remote_files'").pluck().get()).toMatch(/WITHOUT ROWID/);
     });
 
     it('upgrades a version-6 database to log points (7): index rows from before have none, and keep the rest', () => {

@@ -1,8 +1,11 @@
 import type { BlockRef, FileRecord, FileType, LocalFileRecord, VersionVector } from '../../protocol/index.js';
+import type { TextIds } from './text-ids.js';
 
 /**
- * How index records map to rows of local_files and remote_files (migrations 2, 4 and 7). Both tables
- * share the columns of a FileRecord; local_files adds what stat() said.
+ * How index records map to rows of local_files and remote_files (migration 9). Both tables share
+ * the columns of a FileRecord; local_files adds what stat() said. Device and log entry ids are
+ * numbers of text_ids: a record names its author, every device of its version vector and its log
+ * point, each 64 hex characters, which was about half of what a small file's row held.
  */
 
 /** A block as stored in a row's `blocks` column: 32-byte hash, then size as a big-endian uint32. */
@@ -17,12 +20,13 @@ export interface FileRow {
   mtime_ms: number;
   mode: number;
   deleted: number;
-  modified_by: string;
+  author: number;
+  /** `id:value,…`, ids of text_ids. */
   version: string;
-  blocks: Buffer;
-  sig: Buffer;
-  /** The log point's entry ids joined by ',' ('' in rows from before log points). */
+  /** The log point's entries as ids of text_ids joined by ',' ('' in rows from before log points). */
   at: string;
+  sig: Buffer;
+  blocks: Buffer;
 }
 
 export interface LocalFileRow extends FileRow {
@@ -30,46 +34,64 @@ export interface LocalFileRow extends FileRow {
   stat_mtime_ms: number;
 }
 
-/** The FileRecord columns, in the order of fileValues (after folder, device and path). */
-export const fileColumns = 'seq, type, size, mtime_ms, mode, deleted, modified_by, version, blocks, sig, at';
+/** The FileRecord columns, in the order of RowCodec.values (after folder, device and path). */
+export const fileColumns = 'seq, type, size, mtime_ms, mode, deleted, author, version, at, sig, blocks';
 /** SET clause of an upsert that replaces every FileRecord column. */
 export const fileUpdates = fileColumns
   .split(', ')
   .map((c) => `${c} = excluded.${c}`)
   .join(', ');
-/** SET clause of an UPDATE taking fileValues as parameters. */
+/** SET clause of an UPDATE taking RowCodec.values as parameters. */
 export const fileSets = fileColumns
   .split(', ')
   .map((c) => `${c} = ?`)
   .join(', ');
 
-export type FileValues = [number, FileType, number, number, number, number, string, string, Buffer, Buffer, string];
+export type FileValues = [number, FileType, number, number, number, number, number, string, string, Buffer, Buffer];
 
-export function fileValues(r: FileRecord): FileValues {
-  return [r.sequence, r.type, r.size, r.mtimeMs, r.mode, r.deleted ? 1 : 0, r.modifiedBy, encodeVersion(r.version), encodeBlocks(r.blocks), r.sig, r.at.join(',')];
+export interface RowCodec {
+  /** The row's FileRecord columns; adds ids to text_ids, so it runs inside the writing transaction. */
+  values(r: FileRecord): FileValues;
+  record(r: FileRow): FileRecord;
+  localRecord(r: LocalFileRow): LocalFileRecord;
 }
 
-export function fromFileRow(r: FileRow): FileRecord {
-  return {
+export function createRowCodec(ids: TextIds): RowCodec {
+  const record = (r: FileRow): FileRecord => ({
     path: r.path,
     type: r.type,
     size: r.size,
     mtimeMs: r.mtime_ms,
     mode: r.mode,
     deleted: r.deleted !== 0,
-    version: decodeVersion(r.version),
-    modifiedBy: r.modified_by,
+    version: decodeVersion(r.version, ids),
+    modifiedBy: ids.textOf(r.author),
     sequence: r.seq,
     blocks: decodeBlocks(r.blocks),
     sig: r.sig,
-    at: decodeLogPoint(r.at),
+    at: decodeLogPoint(r.at, ids),
+  });
+  return {
+    values: (r) => [
+      r.sequence,
+      r.type,
+      r.size,
+      r.mtimeMs,
+      r.mode,
+      r.deleted ? 1 : 0,
+      ids.idOf(r.modifiedBy),
+      encodeVersion(r.version, ids),
+      r.at.map((id) => ids.idOf(id)).join(','),
+      r.sig,
+      encodeBlocks(r.blocks),
+    ],
+    record,
+    localRecord: (r) => {
+      const out = record(r) as LocalFileRecord;
+      out.local = { inode: r.inode, statMtimeMs: r.stat_mtime_ms };
+      return out;
+    },
   };
-}
-
-export function fromLocalRow(r: LocalFileRow): LocalFileRecord {
-  const record = fromFileRow(r) as LocalFileRecord;
-  record.local = { inode: r.inode, statMtimeMs: r.stat_mtime_ms };
-  return record;
 }
 
 /**
@@ -101,17 +123,20 @@ export function checkBlock(b: BlockRef): void {
   if (!Number.isInteger(b.size) || b.size < 0 || b.size > 0xffffffff) throw new RangeError(`block size must be a uint32, got ${b.size}`);
 }
 
-/** Ids joined by ','; a single id (nearly always) is kept as it came. */
-function decodeLogPoint(text: string): string[] {
+/** Ids joined by ','; nearly always one. */
+function decodeLogPoint(text: string, ids: TextIds): string[] {
   if (text === '') return [];
-  return text.includes(',') ? text.split(',') : [text];
+  return text.split(',').map((id) => ids.textOf(Number(id)));
 }
 
-/** [[device, value], ...]: half the size of the object form, still readable in the sqlite shell. */
-function encodeVersion(v: VersionVector): string {
-  return JSON.stringify(v.map((c) => [c.device, c.value]));
+function encodeVersion(v: VersionVector, ids: TextIds): string {
+  return v.map((c) => `${ids.idOf(c.device)}:${c.value}`).join(',');
 }
 
-function decodeVersion(text: string): VersionVector {
-  return (JSON.parse(text) as [string, number][]).map(([device, value]) => ({ device, value }));
+function decodeVersion(text: string, ids: TextIds): VersionVector {
+  if (text === '') return [];
+  return text.split(',').map((entry) => {
+    const colon = entry.indexOf(':');
+    return { device: ids.textOf(Number(entry.slice(0, colon))), value: Number(entry.slice(colon + 1)) };
+  });
 }

@@ -94,8 +94,8 @@ function assemble(db: Database.Database, file: string): Store {
   });
   const spaceRepo: SpaceRepo = { ...spaces, delete: (spaceId) => deleteSpace(spaceId) };
   const folders = createFolderRepo(db);
-  const { deleteFolder: deleteIndex, ...index } = createIndexRepo(db);
   const textIds = createTextIds(db);
+  const { deleteFolder: deleteIndex, ...index } = createIndexRepo(db, textIds);
   const { deleteFolder: deleteHistory, ...fileHistory } = createFileHistoryRepo(db, textIds);
   // A folder's index (own and peers' records, block finder) and history have no meaning without the folder.
   const deleteFolder = db.transaction((folderId: string) => {

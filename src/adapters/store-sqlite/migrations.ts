@@ -347,7 +347,122 @@ export const migrations: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 9,
+    name: 'index records with ids as integers',
+    up(db) {
+      // As migration 8 did for the history: the folder, the peer, the author, each device of the
+      // version vector and each log entry of the log point become numbers of text_ids, about 1 KB
+      // less per file counting both tables and their indexes. local_files keeps its file_ids (the
+      // blocks refer to them). remote_files is keyed by (folder, device, path) alone, WITHOUT
+      // ROWID, so that key is not stored twice. sig comes before blocks, which may overflow the
+      // page for a big file. version: `id:value,…`; at: ids joined by ','.
+      db.exec(`
+        CREATE TABLE local_files_v9 (
+          file_id       INTEGER PRIMARY KEY,
+          folder        INTEGER NOT NULL,
+          path          TEXT NOT NULL,
+          seq           INTEGER NOT NULL,
+          type          TEXT NOT NULL,
+          size          INTEGER NOT NULL,
+          mtime_ms      INTEGER NOT NULL,
+          mode          INTEGER NOT NULL,
+          deleted       INTEGER NOT NULL,
+          author        INTEGER NOT NULL,
+          inode         INTEGER NOT NULL,
+          stat_mtime_ms REAL NOT NULL,
+          version       TEXT NOT NULL,
+          at            TEXT NOT NULL,
+          sig           BLOB NOT NULL,
+          blocks        BLOB NOT NULL,
+          UNIQUE (folder, path)
+        );
+        CREATE TABLE remote_files_v9 (
+          folder   INTEGER NOT NULL,
+          device   INTEGER NOT NULL,
+          path     TEXT NOT NULL,
+          seq      INTEGER NOT NULL,
+          type     TEXT NOT NULL,
+          size     INTEGER NOT NULL,
+          mtime_ms INTEGER NOT NULL,
+          mode     INTEGER NOT NULL,
+          deleted  INTEGER NOT NULL,
+          author   INTEGER NOT NULL,
+          version  TEXT NOT NULL,
+          at       TEXT NOT NULL,
+          sig      BLOB NOT NULL,
+          blocks   BLOB NOT NULL,
+          PRIMARY KEY (folder, device, path)
+        ) WITHOUT ROWID;
+        CREATE TABLE remote_index_v9 (
+          folder   INTEGER NOT NULL,
+          device   INTEGER NOT NULL,
+          index_id TEXT NOT NULL,
+          max_seq  INTEGER NOT NULL,
+          PRIMARY KEY (folder, device)
+        ) WITHOUT ROWID;
+      `);
+      const ids = createTextIds(db);
+      const version = (json: string): string =>
+        (JSON.parse(json) as [string, number][]).map(([device, value]) => `${ids.idOf(device)}:${value}`).join(',');
+      const at = (text: string): string => (text === '' ? '' : text.split(',').map((id) => ids.idOf(id)).join(','));
+      // A page at a time: a folder of 100k files is not read into memory at once.
+      copyPaged(
+        db,
+        `SELECT file_id, folder_id, path, seq, type, size, mtime_ms, mode, deleted, modified_by, inode, stat_mtime_ms, version, at, sig, blocks
+         FROM local_files WHERE file_id > ? ORDER BY file_id LIMIT 2000`,
+        `INSERT INTO local_files_v9 (file_id, folder, path, seq, type, size, mtime_ms, mode, deleted, author, inode, stat_mtime_ms, version, at, sig, blocks)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        (r) => {
+          const [fileId, folderId, path, seq, type, size, mtimeMs, mode, deleted, modifiedBy, inode, statMtimeMs, v, a, sig, blocks] = r;
+          return [fileId, ids.idOf(folderId as string), path, seq, type, size, mtimeMs, mode, deleted, ids.idOf(modifiedBy as string), inode, statMtimeMs, version(v as string), at(a as string), sig, blocks];
+        },
+      );
+      copyPaged(
+        db,
+        `SELECT rowid, folder_id, device_id, path, seq, type, size, mtime_ms, mode, deleted, modified_by, version, at, sig, blocks
+         FROM remote_files WHERE rowid > ? ORDER BY rowid LIMIT 2000`,
+        `INSERT INTO remote_files_v9 (folder, device, path, seq, type, size, mtime_ms, mode, deleted, author, version, at, sig, blocks)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        (r) => {
+          const [, folderId, deviceId, path, seq, type, size, mtimeMs, mode, deleted, modifiedBy, v, a, sig, blocks] = r;
+          return [ids.idOf(folderId as string), ids.idOf(deviceId as string), path, seq, type, size, mtimeMs, mode, deleted, ids.idOf(modifiedBy as string), version(v as string), at(a as string), sig, blocks];
+        },
+      );
+      const addState = db.prepare('INSERT INTO remote_index_v9 (folder, device, index_id, max_seq) VALUES (?, ?, ?, ?)');
+      for (const [folderId, deviceId, indexId, maxSeq] of db.prepare('SELECT folder_id, device_id, index_id, max_seq FROM remote_index').raw().all() as [string, string, string, number][]) {
+        addState.run(ids.idOf(folderId), ids.idOf(deviceId), indexId, maxSeq);
+      }
+      db.exec(`
+        DROP TABLE local_files;
+        DROP TABLE remote_files;
+        DROP TABLE remote_index;
+        ALTER TABLE local_files_v9 RENAME TO local_files;
+        ALTER TABLE remote_files_v9 RENAME TO remote_files;
+        ALTER TABLE remote_index_v9 RENAME TO remote_index;
+        CREATE INDEX local_files_seq ON local_files (folder, seq);
+      `);
+    },
+  },
 ];
+
+/**
+ * Copies rows page by page: `select` takes the last key of the page before (the first column of
+ * its rows) and returns the next page; `convert` turns a row into `insert`'s parameters.
+ * better-sqlite3 cannot write while a statement is iterating, so each page is read whole.
+ */
+function copyPaged(db: Database.Database, select: string, insert: string, convert: (row: unknown[]) => unknown[]): void {
+  const page = db.prepare<[number], unknown[]>(select).raw();
+  const add = db.prepare(insert);
+  let after = 0;
+  for (;;) {
+    const rows = page.all(after);
+    for (const row of rows) add.run(...convert(row));
+    const last = rows.at(-1);
+    if (!last) return;
+    after = last[0] as number;
+  }
+}
 
 /** The schema version this code writes; a database above it came from a newer Agora. */
 export const schemaVersion = migrations.length;
