@@ -8,8 +8,19 @@ import type { BlockRef } from '../protocol/index.js';
 export interface BlockHasher {
   /** Streams it works on at once: the scanner hashes up to this many big files in parallel. */
   readonly parallelism: number;
-  stream(): HashStream;
+  /** A stream of a file's bytes; `from`: where in the file it starts, and the file's earlier blocks. */
+  stream(from?: StreamOrigin): HashStream;
   close(): Promise<void>;
+}
+
+/**
+ * The stream starts at file offset `start` (as if a chunk started there), and the file's
+ * earlier version had the blocks `prior`, which the hasher may confirm by their hashes instead
+ * of chunking those bytes again (protocol PriorBlocks). The blocks come out the same.
+ */
+export interface StreamOrigin {
+  start: number;
+  prior: readonly BlockRef[];
 }
 
 /** One stream of bytes, fed in order. */

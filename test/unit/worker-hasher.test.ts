@@ -51,6 +51,17 @@ describe.skipIf(!built)('WorkerHasher', () => {
     expect(blocks.map((b) => [b.hash.toString('hex'), b.size])).toEqual(hashBuffer(data).map((b) => [b.hash.toString('hex'), b.size]));
   });
 
+  it('gives the in-thread blocks for an appended and an edited big file hashed with its earlier blocks', async () => {
+    const old = pseudoRandom(SPLIT_MIN_BYTES + 3 * 1024 * 1024, 43);
+    const prior = hashBuffer(old);
+    const extra = pseudoRandom(1024 * 1024 + 9, 44);
+    const half = old.length / 2;
+    for (const data of [Buffer.concat([old, extra]), Buffer.concat([old.subarray(0, half), extra, old.subarray(half)])]) {
+      const blocks = await hashFile(memoryHandle(data), data.length, undefined, hasher, 2, prior);
+      expect(blocks.map((b) => [b.hash.toString('hex'), b.size])).toEqual(hashBuffer(data).map((b) => [b.hash.toString('hex'), b.size]));
+    }
+  });
+
   it('copies a buffer it does not own instead of moving it', async () => {
     const data = pseudoRandom(3 * 1024 * 1024, 9);
     const backing = Buffer.concat([Buffer.alloc(16), data]);

@@ -5,8 +5,8 @@
  * bytes here, so no file is opened outside the folder adapter.
  */
 import { parentPort } from 'node:worker_threads';
-import { BlockAccumulator } from '../../protocol/index.js';
-import type { HashReply, HashRequest } from './worker-hasher.js';
+import { BlockAccumulator, PriorBlocks } from '../../protocol/index.js';
+import { packBlocks, unpackBlocks, type HashReply, type HashRequest } from './worker-hasher.js';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker.js runs only as a worker thread');
@@ -19,6 +19,10 @@ port.on('message', (m: HashRequest) => {
       streams.delete(m.id);
       return;
     }
+    if (m.op === 'open') {
+      streams.set(m.id, new BlockAccumulator(new PriorBlocks(unpackBlocks(m.hashes, m.sizes)), m.start));
+      return;
+    }
     let acc = streams.get(m.id);
     if (!acc) streams.set(m.id, (acc = new BlockAccumulator()));
     if (m.op === 'push') {
@@ -28,16 +32,9 @@ port.on('message', (m: HashRequest) => {
       return;
     }
     streams.delete(m.id);
-    const blocks = acc.finish();
-    // Packed into two transferable arrays rather than one object per block.
-    const hashes = new Uint8Array(blocks.length * 32);
-    const sizes = new Uint32Array(blocks.length);
-    blocks.forEach((b, i) => {
-      hashes.set(b.hash, i * 32);
-      sizes[i] = b.size;
-    });
-    const reply: HashReply = { id: m.id, hashes: hashes.buffer, sizes: sizes.buffer };
-    port.postMessage(reply, [hashes.buffer, sizes.buffer]);
+    const { hashes, sizes } = packBlocks(acc.finish());
+    const reply: HashReply = { id: m.id, hashes, sizes };
+    port.postMessage(reply, [hashes, sizes]);
   } catch (err) {
     streams.delete(m.id);
     const reply: HashReply = { id: m.id, error: (err as Error).message };

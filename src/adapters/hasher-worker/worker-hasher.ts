@@ -8,11 +8,12 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AgoraError } from '../../errors/index.js';
-import type { BlockHasher, HashStream } from '../../ports/hasher.js';
+import type { BlockHasher, HashStream, StreamOrigin } from '../../ports/hasher.js';
 import type { BlockRef } from '../../protocol/index.js';
 
 /** Main thread -> worker. */
 export type HashRequest =
+  | { op: 'open'; id: number; start: number; hashes: ArrayBuffer; sizes: ArrayBuffer }
   | { op: 'push'; id: number; data: ArrayBuffer; length: number }
   | { op: 'finish'; id: number }
   | { op: 'abort'; id: number };
@@ -57,7 +58,7 @@ export class WorkerHasher implements BlockHasher {
 
   private readonly workerUrl: URL;
 
-  stream(): HashStream {
+  stream(from?: StreamOrigin): HashStream {
     if (this.closed) throw new AgoraError('INTERNAL', 'the hasher is closed');
     const slot = this.pick();
     const id = this.nextId++;
@@ -90,6 +91,11 @@ export class WorkerHasher implements BlockHasher {
         if ('error' in reply) throw new AgoraError('INTERNAL', `hashing failed: ${reply.error}`);
         return reply;
       });
+    if (from) {
+      // Packed, and moved rather than copied: ~2,000 blocks for a 256 MiB file. No reply.
+      const { hashes, sizes } = packBlocks(from.prior);
+      slot.worker.postMessage({ op: 'open', id, start: from.start, hashes, sizes } satisfies HashRequest, [hashes, sizes]);
+    }
     return {
       push: async (data, length) => {
         // Only a buffer that owns its whole ArrayBuffer can be moved; anything else is copied.
@@ -103,12 +109,8 @@ export class WorkerHasher implements BlockHasher {
         try {
           const reply = await request({ op: 'finish', id });
           if (!('hashes' in reply)) throw new AgoraError('INTERNAL', 'hash worker answered out of order');
-          const hashes = Buffer.from(reply.hashes);
-          const sizes = new Uint32Array(reply.sizes);
-          const blocks: BlockRef[] = new Array<BlockRef>(sizes.length);
           // Each hash is a view of one shared buffer: ~8,000 blocks per GiB, one allocation.
-          for (let i = 0; i < sizes.length; i++) blocks[i] = { hash: hashes.subarray(i * 32, i * 32 + 32), size: sizes[i]! };
-          return blocks;
+          return unpackBlocks(reply.hashes, reply.sizes);
         } finally {
           end();
         }
@@ -163,4 +165,24 @@ export class WorkerHasher implements BlockHasher {
     this.slots[index] = slot;
     return slot;
   }
+}
+
+/** Blocks as two transferable arrays (32-byte hashes, uint32 sizes) rather than one object each. */
+export function packBlocks(blocks: readonly BlockRef[]): { hashes: ArrayBuffer; sizes: ArrayBuffer } {
+  const hashes = new Uint8Array(blocks.length * 32);
+  const sizes = new Uint32Array(blocks.length);
+  blocks.forEach((b, i) => {
+    hashes.set(b.hash, i * 32);
+    sizes[i] = b.size;
+  });
+  return { hashes: hashes.buffer, sizes: sizes.buffer };
+}
+
+/** The blocks of packBlocks; each hash is a view of one shared buffer. */
+export function unpackBlocks(hashes: ArrayBuffer, sizes: ArrayBuffer): BlockRef[] {
+  const all = Buffer.from(hashes);
+  const lengths = new Uint32Array(sizes);
+  const blocks: BlockRef[] = new Array<BlockRef>(lengths.length);
+  for (let i = 0; i < lengths.length; i++) blocks[i] = { hash: all.subarray(i * 32, i * 32 + 32), size: lengths[i]! };
+  return blocks;
 }

@@ -298,7 +298,10 @@ export class Scanner {
       if (hasher !== inThreadHasher) this.bigHashes++;
       let blocks;
       try {
-        blocks = await hashFile(handle, st.size, signal, hasher, segments);
+        // The blocks we had for it, which an appended or edited file mostly still has.
+        const rec = this.deps.localRecord(path);
+        const prior = rec && !rec.deleted && rec.type === 'file' ? rec.blocks : undefined;
+        blocks = await hashFile(handle, st.size, signal, hasher, segments, prior);
       } finally {
         if (hasher !== inThreadHasher) this.bigHashes--;
       }

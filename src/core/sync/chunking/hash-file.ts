@@ -5,7 +5,7 @@
  */
 import type { ReadHandle } from '../../../ports/fs.js';
 import type { BlockHasher, HashStream } from '../../../ports/hasher.js';
-import { BlockAccumulator, type BlockRef } from '../../../protocol/index.js';
+import { BlockAccumulator, PriorBlocks, type BlockRef } from '../../../protocol/index.js';
 import { AgoraError, throwIfAborted } from '../../../errors/index.js';
 
 /**
@@ -26,8 +26,8 @@ export class FileChangedError extends AgoraError {
 /** Hashes on the calling thread, synchronously inside push(). */
 export const inThreadHasher: BlockHasher = {
   parallelism: 1,
-  stream(): HashStream {
-    const acc = new BlockAccumulator();
+  stream(from): HashStream {
+    const acc = new BlockAccumulator(from && new PriorBlocks(from.prior), from?.start);
     return {
       push: (data, length) => {
         acc.add(data, length);
@@ -58,10 +58,23 @@ export const SPLIT_OVERLAP_BYTES = 4 * 1024 * 1024;
  * With `segments` > 1 (and a file of at least SPLIT_MIN_BYTES) the file is cut into that many
  * ranges, chunked and hashed at once on the hasher's threads, and the block lists are joined
  * where they agree (joinSegments): the result is the same as one pass over the file.
+ *
+ * `prior`, the blocks of the file's earlier version, lets the hasher confirm unchanged blocks
+ * by their hashes instead of chunking them again (protocol PriorBlocks): same result, faster.
  */
-export async function hashFile(handle: ReadHandle, size: number, signal?: AbortSignal, hasher: BlockHasher = inThreadHasher, segments = 1): Promise<BlockRef[]> {
+export async function hashFile(
+  handle: ReadHandle,
+  size: number,
+  signal?: AbortSignal,
+  hasher: BlockHasher = inThreadHasher,
+  segments = 1,
+  prior?: readonly BlockRef[],
+): Promise<BlockRef[]> {
   const count = size >= SPLIT_MIN_BYTES ? Math.max(1, Math.floor(segments)) : 1;
-  if (count === 1) return hashRange(handle, 0, size, size, signal, hasher);
+  // One block or none: nothing a re-hash could confirm (a last block ends at the file's end, not a cut).
+  const known = prior && prior.length > 1 ? prior : undefined;
+  const range = (start: number, end: number, rangeSignal: AbortSignal | undefined) => hashRange(handle, start, end, size, rangeSignal, hasher, known);
+  if (count === 1) return range(0, size, signal);
   const starts = Array.from({ length: count }, (_, k) => Math.floor((k * size) / count));
   const controller = new AbortController();
   const stop = () => controller.abort(signal?.reason);
@@ -71,7 +84,7 @@ export async function hashFile(handle: ReadHandle, size: number, signal?: AbortS
     const ranges = await Promise.all(
       starts.map((start, k) => {
         const end = k === count - 1 ? size : Math.min(size, starts[k + 1]! + SPLIT_OVERLAP_BYTES);
-        return hashRange(handle, start, end, size, controller.signal, hasher).catch((err: unknown) => {
+        return range(start, end, controller.signal).catch((err: unknown) => {
           controller.abort(err);
           throw err;
         });
@@ -81,7 +94,7 @@ export async function hashFile(handle: ReadHandle, size: number, signal?: AbortS
     if (joined.complete) return joined.blocks;
     // No agreement within the overlap (data with no content-defined cuts, such as long runs of
     // one byte): the rest is chunked in one pass from the last cut known to be right.
-    const rest = await hashRange(handle, joined.resumeAt, size, size, signal, hasher);
+    const rest = await range(joined.resumeAt, size, signal);
     return [...joined.blocks, ...rest];
   } finally {
     signal?.removeEventListener('abort', stop);
@@ -136,7 +149,15 @@ function startsOf(from: number, blocks: readonly BlockRef[]): number[] {
  * end === size the file must end there (one byte past it is probed); a range that ends
  * earlier just stops, its last block possibly cut short by the end of the range.
  */
-async function hashRange(handle: ReadHandle, start: number, end: number, size: number, signal: AbortSignal | undefined, hasher: BlockHasher): Promise<BlockRef[]> {
+async function hashRange(
+  handle: ReadHandle,
+  start: number,
+  end: number,
+  size: number,
+  signal: AbortSignal | undefined,
+  hasher: BlockHasher,
+  prior: readonly BlockRef[] | undefined,
+): Promise<BlockRef[]> {
   throwIfAborted(signal);
   const sliceLength = Math.min(SLICE_BYTES, end - start);
   // The second slice buffer is allocated only if a second read is needed before the first
@@ -144,7 +165,7 @@ async function hashRange(handle: ReadHandle, start: number, end: number, size: n
   // hashed is not read into again until the hasher hands it back.
   const slices: (Buffer | undefined)[] = [Buffer.allocUnsafe(sliceLength)];
   const probe = Buffer.allocUnsafe(1);
-  const stream = hasher.stream();
+  const stream = hasher.stream(prior && { start, prior });
   const readAt = (index: number, position: number): Promise<number> => {
     // One byte past the expected end: anything but EOF means the file grew.
     if (position >= end) return end === size ? handle.read(probe, 0, 1, position) : Promise.resolve(0);
