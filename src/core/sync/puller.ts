@@ -4,6 +4,7 @@ import type { BlockLocation } from '../../ports/store.js';
 import type { BlockRef, FileRecord, LocalFileRecord } from '../../protocol/index.js';
 import { blockHash } from '../../protocol/index.js';
 import { conflictName, isTempName, tempNameFor } from './names/index.js';
+import { EarlyFlush } from './early-flush.js';
 import { archiveVersion } from './versions.js';
 import { versionKey } from './version-vector.js';
 import { parentPath } from './local-tree.js';
@@ -67,10 +68,12 @@ export class Puller {
       await this.checkSpace(temp, winner.size);
     }
     const handle = await this.openTemp(path, temp);
+    const out = new EarlyFlush(handle);
     let st: FsStat;
     try {
       const before = await handle.stat();
-      await this.fill(handle, winner, before.size, signal);
+      await this.fill(handle, out, winner, before.size, signal);
+      await out.settle();
       // Every block was written, so only a longer leftover from an earlier attempt needs cutting.
       if (before.size > winner.size) await handle.truncate(winner.size);
       // Mode and mtime through the open handle, before the fsync so that it covers them too.
@@ -82,6 +85,7 @@ export class Puller {
       // lands at `path` after the rename.
       st = await handle.stat();
     } catch (err) {
+      await out.settle().catch(() => undefined);
       await handle.close().catch(() => undefined);
       if (err instanceof FsError && err.code === 'DISK_FULL') await fs.unlink(temp).catch(() => undefined);
       throw err;
@@ -182,7 +186,8 @@ export class Puller {
     }
   }
 
-  private async fill(handle: WriteHandle, winner: FileRecord, existingSize: number, signal?: AbortSignal): Promise<void> {
+  /** Writes the missing blocks through `out`; `handle` (the same file) is read for those already there. */
+  private async fill(handle: WriteHandle, out: EarlyFlush, winner: FileRecord, existingSize: number, signal?: AbortSignal): Promise<void> {
     const have = await this.alreadyWritten(handle, winner.blocks, existingSize);
     const offsets: number[] = [];
     let offset = 0;
@@ -200,12 +205,15 @@ export class Puller {
       const block = winner.blocks[i]!;
       const localData = await this.readLocal(local.get(block.hash.toString('hex')), block);
       const data = localData ?? (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
-      await handle.write(data, offsets[i]!);
+      await out.write(data, offsets[i]!);
       this.deps.onBytes?.(data.byteLength, localData ? 'local' : 'peer');
     };
+    // A failure stops every worker before fill returns: the caller then closes the file, and a
+    // write still in flight would land on whatever file gets that descriptor next.
+    const failure: { err?: unknown; failed: boolean } = { failed: false };
     const worker = async () => {
       let runBuffer: Buffer | null = null;
-      while (next < units.length) {
+      while (next < units.length && !failure.failed) {
         throwIfAborted(signal);
         const unit = units[next++]!;
         if (unit.length === 1) {
@@ -217,15 +225,22 @@ export class Puller {
         runBuffer ??= Buffer.allocUnsafeSlow(RUN_BYTES);
         const data = await sources.readRun(unit.map((i) => winner.blocks[i]!), local.get(winner.blocks[unit[0]!]!.hash.toString('hex'))!, runBuffer);
         if (data) {
-          await handle.write(data, offsets[unit[0]!]!);
+          await out.write(data, offsets[unit[0]!]!);
           this.deps.onBytes?.(data.byteLength, 'local');
         } else {
           for (const i of unit) await one(i); // something changed there: block by block
         }
       }
     };
+    const guarded = () =>
+      worker().catch((err: unknown) => {
+        if (failure.failed) return;
+        failure.failed = true;
+        failure.err = err;
+      });
     try {
-      await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, units.length) }, worker));
+      await Promise.all(Array.from({ length: Math.min(PARALLEL_BLOCKS, units.length) }, guarded));
+      if (failure.failed) throw failure.err;
       // Bytes copied unhashed were right only if their files are still as recorded now.
       await sources.confirmTrusted();
     } finally {
