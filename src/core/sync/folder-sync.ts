@@ -50,8 +50,13 @@ export interface FolderSyncDeps {
   hasher?: BlockHasher;
 }
 
-/** How long the watcher's events are gathered before a scan of the paths they name. */
-const WATCH_DELAY_MS = 100;
+/**
+ * How long the watcher's events are gathered before a scan of the paths they name. Short: the
+ * parcel watcher already holds events until 50 ms pass without one (at most 500 ms), so this
+ * only joins batches that arrive back to back. It was 100 ms, a tenth of a second on every
+ * change before anything else happened.
+ */
+const WATCH_DELAY_MS = 20;
 
 /**
  * One shared folder on this device: scans local changes into the index, works out what the
