@@ -33,7 +33,7 @@ function locations(blocks: BlockRef[], path: string): Map<string, BlockLocation>
  * `trust`: this device's record of old.bin matches its stat, so runs copied from it may go
  * unhashed. `onRead`: called before every read of old.bin.
  */
-async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolean; onRead?: (fs: FolderFs) => Promise<void> } = {}) {
+async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolean; onRead?: (fs: FolderFs) => Promise<void>; events?: string[] } = {}) {
   let clock = 1_700_000_000_000;
   const disk = new MemoryFs({ now: () => (clock += 1000) });
   disk.userWrite('/f', 'old.bin', oldData);
@@ -68,6 +68,7 @@ async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolea
     findLocalBlocks: (hashes) => new Map(hashes.map((h) => [h.toString('hex'), index.get(h.toString('hex'))!] as const).filter(([, l]) => l !== undefined)),
     fetchBlock: async (block, hint) => {
       fetched.push(hint.offset);
+      options.events?.push('fetch');
       return newData.subarray(hint.offset, hint.offset + block.size);
     },
   });
@@ -79,6 +80,18 @@ async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolea
 }
 
 describe('Puller: blocks copied from local files', () => {
+  it('asks for the blocks it must fetch before it copies the local ones', async () => {
+    // More runs of 512 KiB than there are block workers (32), so order matters.
+    const oldData = bytes(20 * 1024 * 1024, 3);
+    const newData = Buffer.concat([oldData, bytes(256 * 1024, 4)]);
+    const events: string[] = [];
+    const { disk, puller, winner } = await setup(oldData, newData, { events, onRead: async () => void events.push('read') });
+    await puller.pullFile(winner);
+    expect(disk.snapshot('/f')['new.bin']?.bytes?.equals(newData)).toBe(true);
+    expect(events.indexOf('fetch')).toBeGreaterThanOrEqual(0);
+    expect(events.indexOf('fetch')).toBeLessThan(events.indexOf('read'));
+  });
+
   it('copies the unchanged part of an appended file and fetches only the rest', async () => {
     const oldData = bytes(3 * 1024 * 1024, 1);
     const newData = Buffer.concat([oldData, bytes(512 * 1024, 2)]);

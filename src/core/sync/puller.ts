@@ -198,7 +198,11 @@ export class Puller {
     const missing = winner.blocks.map((_, i) => i).filter((i) => !have.has(i));
     for (const i of have) this.deps.onBytes?.(winner.blocks[i]!.size, 'resumed');
     const local = this.deps.findLocalBlocks(missing.map((i) => winner.blocks[i]!.hash));
-    const units = localRuns(missing, winner.blocks, local);
+    // Blocks to fetch first: their round trips then overlap the local copying (an appended
+    // file's new end would otherwise be asked for only once its unchanged part was copied).
+    const runs = localRuns(missing, winner.blocks, local);
+    const isFetched = (unit: number[]) => unit.length === 1 && !local.has(winner.blocks[unit[0]!]!.hash.toString('hex'));
+    const units = [...runs.filter(isFetched), ...runs.filter((u) => !isFetched(u))];
     const sources = new LocalSources(this.deps.fs, this.deps.localRecord);
     let next = 0;
     const one = async (i: number) => {
