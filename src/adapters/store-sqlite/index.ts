@@ -51,6 +51,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       }
     }
     setPragma(db, 'synchronous = NORMAL');
+    // Statement journals and sorts in memory: they are small here, and otherwise each write
+    // that needs one creates, writes and deletes a file in /var/tmp, another file system that
+    // may be full or read-only.
+    setPragma(db, 'temp_store = MEMORY');
     setPragma(db, 'foreign_keys = ON');
     migrate(db, file, logger);
     const store = assemble(db, file);
