@@ -14,7 +14,7 @@ import { performance, type EventLoopUtilization } from 'node:perf_hooks';
  * which an idle node can afford.
  */
 export interface IdleGcOptions {
-  /** How often to look (ms). */
+  /** How often to look (ms; default 1000). */
   periodMs?: number;
   /** The loop counts as idle below this share of busy time over a whole period. */
   idleUtilization?: number;
@@ -70,6 +70,12 @@ export class IdleGcPolicy {
  * full GCs: V8 gives the pages the first one emptied back to the system only during the next
  * (one GC of a 101k-file node: heap 168 MB committed, 106 used, RSS unchanged). Called without
  * options: Node 20's V8 freed almost nothing when given `{ type: 'major', execution: 'sync' }`.
+ *
+ * The first one compacts every page (`--compact-on-every-full-gc`, set only for it). A burst
+ * leaves the objects that stay (a folder's records) spread over pages among its garbage, and a
+ * normal full GC moves only a few pages, so the rest stay committed: a node that had just synced
+ * 100k files kept 294 MB of heap for 112 MB live. Compacted, a heap of 174 MB live in 323 MB
+ * committed went to 210 MB (RSS 393 -> 269 MB), for a pause of 450 ms instead of 300.
  */
 export function exposedGc(): (() => void) | null {
   try {
@@ -78,7 +84,12 @@ export function exposedGc(): (() => void) | null {
     if (typeof gc !== 'function') return null;
     const collect = gc as () => void;
     return () => {
-      collect();
+      setFlagsFromString('--compact-on-every-full-gc');
+      try {
+        collect();
+      } finally {
+        setFlagsFromString('--no-compact-on-every-full-gc');
+      }
       collect();
     };
   } catch {
@@ -110,7 +121,9 @@ export function startIdleGc(options: IdleGcOptions = {}): () => void {
       ...(options.onCollect ? { onCollect: options.onCollect } : {}),
     },
   );
-  const timer = setInterval(() => policy.tick(), options.periodMs ?? 5000);
+  // One quiet second after a burst is enough to tell: sooner, a burst that resumes after a
+  // short wait would be paused; later, the memory stays taken for longer.
+  const timer = setInterval(() => policy.tick(), options.periodMs ?? 1000);
   timer.unref();
   return () => clearInterval(timer);
 }
