@@ -5,18 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { BlockAccumulator, CHUNK_LIMITS, PriorBlocks, hashBuffer, type BlockRef } from '../../src/protocol/index.js';
-
-function pseudoRandom(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { pseudoRandom } from '../helpers/bytes.js';
 
 /** Feeds `data` in slices of the given lengths (cycled). */
 function accumulate(data: Buffer, prior: readonly BlockRef[] | undefined, slices: readonly number[], start = 0): { blocks: BlockRef[]; confirmed: number } {

@@ -3,33 +3,20 @@
  * descriptor after the pull gave up (the descriptor is closed and may be another file's by
  * then), and a background flush that fails fails the pull.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryFs } from '../../src/adapters/fs-memory/index.js';
 import { EarlyFlush } from '../../src/core/sync/early-flush.js';
 import { Puller } from '../../src/core/sync/puller.js';
+import { pseudoRandom } from '../helpers/bytes.js';
+import { waitFor } from '../helpers/wait.js';
 import type { FolderFs, WriteHandle } from '../../src/ports/fs.js';
 import { hashBuffer, type FileRecord } from '../../src/protocol/index.js';
-
-function bytes(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  for (let i = 0, at = 0; at < size; i++, at += 32) createHash('sha256').update(`${seed}:${i}`).digest().copy(out, at);
-  return out;
-}
 
 function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/** Resolves once `check` holds, looking again after each turn of the event loop (fails after 5 s). */
-async function until(check: () => boolean): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met within 5 s');
-    await new Promise((r) => setImmediate(r));
-  }
 }
 
 /** The folder, with every write handle watched: writes after close, and a sync that may fail. */
@@ -81,7 +68,7 @@ function record(path: string, data: Buffer): FileRecord {
 
 describe('Puller: a failure mid-file', () => {
   it('stops every block worker before giving up, so nothing is written to the closed file', async () => {
-    const data = bytes(4 * 1024 * 1024, 1);
+    const data = pseudoRandom(4 * 1024 * 1024, 1);
     const winner = record('new.bin', data);
     const { disk, fs, seen } = await watchedFolder();
     const gate = deferred();
@@ -101,7 +88,7 @@ describe('Puller: a failure mid-file', () => {
     let settled = false;
     const pull = puller.pullFile(winner).finally(() => (settled = true));
     pull.catch(() => undefined);
-    await until(() => waiting === winner.blocks.length - 1);
+    await waitFor(() => waiting === winner.blocks.length - 1, 'every other block asked for');
     await new Promise((r) => setImmediate(r));
     // The fetches still out would write into the file: the pull waits for them.
     expect(settled).toBe(false);

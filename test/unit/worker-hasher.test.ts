@@ -8,21 +8,10 @@ import { WorkerHasher } from '../../src/adapters/hasher-worker/worker-hasher.js'
 import { SPLIT_MIN_BYTES, hashFile, inThreadHasher } from '../../src/core/sync/chunking/hash-file.js';
 import { hashBuffer } from '../../src/protocol/index.js';
 import type { ReadHandle } from '../../src/ports/fs.js';
+import { pseudoRandom } from '../helpers/bytes.js';
 
 const workerUrl = new URL('../../dist/adapters/hasher-worker/hash-worker.js', import.meta.url);
 const built = existsSync(workerUrl);
-
-function pseudoRandom(size: number, seed: number): Buffer {
-  const out = Buffer.allocUnsafe(size);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
 
 function memoryHandle(data: Buffer): ReadHandle {
   return {
