@@ -6,7 +6,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { BlockAccumulator, PriorBlocks } from '../../protocol/index.js';
-import { packBlocks, unpackBlocks, type HashReply, type HashRequest } from './worker-hasher.js';
+import { packBlocks, unpackBlocks } from './packed-blocks.js';
+import type { HashReply, HashRequest } from './worker-hasher.js';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker.js runs only as a worker thread');
