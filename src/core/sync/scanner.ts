@@ -253,7 +253,8 @@ export class Scanner {
     let size = 0;
     if (type === 'file') {
       try {
-        blocks = await this.hash(path, st, signal);
+        // The blocks we had for it, which an appended or edited file mostly still has.
+        blocks = await this.hash(path, st, rec && !rec.deleted && rec.type === 'file' ? rec.blocks : undefined, signal);
       } catch (err) {
         if (err instanceof AbortedError) throw err;
         // Changed while being read, vanished, or unreadable: the next scan looks again.
@@ -288,7 +289,7 @@ export class Scanner {
     );
   }
 
-  private async hash(path: string, st: FsStat, signal?: AbortSignal): Promise<LocalFileRecord['blocks']> {
+  private async hash(path: string, st: FsStat, prior: LocalFileRecord['blocks'] | undefined, signal?: AbortSignal): Promise<LocalFileRecord['blocks']> {
     const handle = await this.deps.fs.openRead(path);
     try {
       const hasher = st.size >= OFFLOAD_BYTES ? (this.deps.hasher ?? inThreadHasher) : inThreadHasher;
@@ -298,9 +299,6 @@ export class Scanner {
       if (hasher !== inThreadHasher) this.bigHashes++;
       let blocks;
       try {
-        // The blocks we had for it, which an appended or edited file mostly still has.
-        const rec = this.deps.localRecord(path);
-        const prior = rec && !rec.deleted && rec.type === 'file' ? rec.blocks : undefined;
         blocks = await hashFile(handle, st.size, signal, hasher, segments, prior);
       } finally {
         if (hasher !== inThreadHasher) this.bigHashes--;
