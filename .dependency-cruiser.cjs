@@ -66,6 +66,14 @@ module.exports = {
       to: { path: 'node_modules/(better-sqlite3|hyperswarm|hyperdht|@hyperswarm|fastify|@fastify|ws|multicast-dns|@parcel)' },
     },
     {
+      name: 'hash-worker-lean',
+      comment:
+        'a hash worker is an isolate of its own: loading the protocol barrel (every wire codec and its packages) costs ~12 MB per worker',
+      severity: 'error',
+      from: { path: '^src/adapters/hasher-worker/hash-worker\\.ts$' },
+      to: { path: '^src/protocol/index\\.ts$', reachable: true },
+    },
+    {
       name: 'cli-no-store',
       comment: 'the CLI speaks the API like any other client',
       severity: 'error',

@@ -5,9 +5,10 @@
  * bytes here, so no file is opened outside the folder adapter.
  */
 import { parentPort } from 'node:worker_threads';
-import { BlockAccumulator, PriorBlocks } from '../../protocol/index.js';
+// Not the protocol barrel: it loads every wire codec and their packages, ~12 MB more per worker.
+import { BlockAccumulator, PriorBlocks } from '../../protocol/block-hashing.js';
 import { packBlocks, unpackBlocks } from './packed-blocks.js';
-import type { HashReply, HashRequest } from './worker-hasher.js';
+import type { HashReply, HashRequest } from './hash-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('hash-worker.js runs only as a worker thread');

@@ -1,4 +1,4 @@
-import type { BlockRef } from '../../protocol/index.js';
+import type { BlockRef } from '../../protocol/file-record.js';
 
 /**
  * Block lists as they cross between the main thread and a hash worker: the prior blocks of a

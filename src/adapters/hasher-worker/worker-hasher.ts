@@ -9,20 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import { AgoraError } from '../../errors/index.js';
 import type { BlockHasher, HashStream, StreamOrigin } from '../../ports/hasher.js';
+import type { HashReply, HashRequest } from './hash-messages.js';
 import { packBlocks, unpackBlocks } from './packed-blocks.js';
-
-/** Main thread -> worker. */
-export type HashRequest =
-  | { op: 'open'; id: number; start: number; hashes: ArrayBuffer; sizes: ArrayBuffer }
-  | { op: 'push'; id: number; data: ArrayBuffer; length: number }
-  | { op: 'finish'; id: number }
-  | { op: 'abort'; id: number };
-
-/** Worker -> main thread: the answer to the oldest outstanding request of stream `id`. */
-export type HashReply =
-  | { id: number; data: ArrayBuffer }
-  | { id: number; hashes: ArrayBuffer; sizes: ArrayBuffer }
-  | { id: number; error: string };
 
 interface Waiter {
   resolve(reply: HashReply): void;
