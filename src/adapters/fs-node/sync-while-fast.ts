@@ -13,7 +13,8 @@ const ASYNC_CALLS_AFTER_SLOW = 500;
  * as the puller writes them (11 calls each, one fsync): 6 CPU-s through the thread pool,
  * 2.8 CPU-s synchronous, and twice the files per second. A call that blocks (cold metadata,
  * a network file system, writeback throttling) would stall the event loop, so after one the
- * next calls go asynchronously. fsync and reads or writes above a block always go through the pool.
+ * next calls go asynchronously. fsync, reads above a block and writes above 64 KiB always go
+ * through the pool (node-handles.ts).
  */
 export class SyncWhileFast {
   private asyncLeft = 0;
