@@ -153,6 +153,13 @@ describe('end to end: three real nodes on loopback (A, B, C)', () => {
     });
   }
 
+  it('a running node writes no warnings to its stderr (node.err): no deprecated options', () => {
+    for (const home of [a, b]) {
+      const err = readFileSync(join(home.home, 'node.err'), 'utf8');
+      expect(err, `${home.home}/node.err`).not.toMatch(/Warning|Deprecation|DEP\d/);
+    }
+  });
+
   it('a spent code fails for C with a clear message and changes nothing', async () => {
     const r = await c3.run('join', code);
     expect(r.code).toBe(1);
