@@ -22,12 +22,26 @@ export interface IdleGcOptions {
   minGrowthBytes?: number;
   /** ...and at least this share of what was live then. */
   minGrowthRatio?: number;
+  /**
+   * Or collect once V8 holds this much more heap that it does not use than after the last
+   * collection (bytes). A transfer leaves little live but a young generation grown to its
+   * maximum (32 MB on Node 20, all of it touched), which only a full GC gives back.
+   */
+  minUnusedGrowthBytes?: number;
+  /**
+   * ...once the loop has been quiet this long (ms). V8 shrinks its young generation in a full GC
+   * only when it has allocated little over its last 5 s: on Node 20 a GC one second after a burst
+   * left 16 MB semi-spaces as they were, 5.5 s after it shrank them to 1 MB.
+   */
+  unusedQuietMs?: number;
   /** Told about each collection. */
   onCollect?(info: { beforeBytes: number; afterBytes: number; ms: number }): void;
 }
 
 export interface IdleGcProbe {
   heapUsed(): number;
+  /** What V8 holds for its heap, used or not (total_heap_size). */
+  heapCommitted(): number;
   /** Busy share of the event loop since the previous call (0..1). */
   utilization(): number;
   collect(): void;
@@ -41,6 +55,15 @@ export class IdleGcPolicy {
    * folders) is itself a burst, so the first quiet period with a heap past minGrowthBytes collects.
    */
   private baseline = 0;
+  /**
+   * What V8 held beyond what it used after the last collection. None at first: a young
+   * generation that the start-up grew is given back like any other.
+   */
+  private unusedBaseline = 0;
+  /** When the current run of quiet periods began (null while busy). */
+  private quietSince: number | null = null;
+  /** Whether the last collection was quiet long enough and still left V8 holding what it grew. */
+  private keptOnce = false;
 
   constructor(
     private readonly probe: IdleGcProbe,
@@ -51,15 +74,40 @@ export class IdleGcPolicy {
   tick(): boolean {
     const busy = this.probe.utilization();
     const used = this.probe.heapUsed();
+    const unused = this.probe.heapCommitted() - used;
     // A heap that shrank on its own (V8 collected) is the new reference.
     if (used < this.baseline) this.baseline = used;
+    if (unused < this.unusedBaseline) this.unusedBaseline = unused;
     const growth = used - this.baseline;
-    if (busy >= this.options.idleUtilization) return false;
-    if (growth < this.options.minGrowthBytes || growth < this.baseline * this.options.minGrowthRatio) return false;
+    if (busy >= this.options.idleUtilization) {
+      this.quietSince = null;
+      this.keptOnce = false;
+      return false;
+    }
+    this.quietSince ??= this.probe.now();
+    const quietLongEnough = this.probe.now() - this.quietSince >= this.options.unusedQuietMs;
+    const liveGrew = growth >= this.options.minGrowthBytes && growth >= this.baseline * this.options.minGrowthRatio;
+    const unusedGrew = quietLongEnough && unused - this.unusedBaseline >= this.options.minUnusedGrowthBytes;
+    if (!liveGrew && !unusedGrew) return false;
     const start = this.probe.now();
     this.probe.collect();
     const after = this.probe.heapUsed();
     this.baseline = after;
+    // Sooner than that, V8 may have kept its young generation: the next look may still collect.
+    if (quietLongEnough) {
+      const unusedAfter = this.probe.heapCommitted() - after;
+      // V8 measures "allocated little" from its previous GC, which may be the burst's last
+      // scavenge: then the burst's tail (up to a whole semi-space) counts against the quiet
+      // seconds, and V8 keeps its young generation. After our collection the window is clean,
+      // so one more quiet stretch settles it.
+      if (!this.keptOnce && unusedAfter - this.unusedBaseline >= this.options.minUnusedGrowthBytes) {
+        this.keptOnce = true;
+        this.quietSince = this.probe.now();
+      } else {
+        this.keptOnce = false;
+        this.unusedBaseline = unusedAfter;
+      }
+    }
     this.options.onCollect?.({ beforeBytes: used, afterBytes: after, ms: this.probe.now() - start });
     return true;
   }
@@ -105,6 +153,7 @@ export function startIdleGc(options: IdleGcOptions = {}): () => void {
   const policy = new IdleGcPolicy(
     {
       heapUsed: () => getHeapStatistics().used_heap_size,
+      heapCommitted: () => getHeapStatistics().total_heap_size,
       utilization: () => {
         const now = performance.eventLoopUtilization();
         const delta = performance.eventLoopUtilization(now, last);
@@ -118,6 +167,8 @@ export function startIdleGc(options: IdleGcOptions = {}): () => void {
       idleUtilization: options.idleUtilization ?? 0.02,
       minGrowthBytes: options.minGrowthBytes ?? 32 * 1024 * 1024,
       minGrowthRatio: options.minGrowthRatio ?? 0.5,
+      minUnusedGrowthBytes: options.minUnusedGrowthBytes ?? 16 * 1024 * 1024,
+      unusedQuietMs: options.unusedQuietMs ?? 5_000,
       ...(options.onCollect ? { onCollect: options.onCollect } : {}),
     },
   );

@@ -6,20 +6,23 @@ const MB = 2 ** 20;
 
 /** A heap and an event loop under the test's control. */
 function fakeProbe(startMB: number) {
-  const state = { heap: startMB * MB, busy: 0, collections: 0, liveAfterCollect: startMB * MB };
+  // What V8 holds beside what is live: a young generation at its start-up size.
+  const state = { heap: startMB * MB, slack: 2 * MB, busy: 0, collections: 0, liveAfterCollect: startMB * MB, slackAfterCollect: 2 * MB, now: 0 };
   const probe: IdleGcProbe = {
     heapUsed: () => state.heap,
+    heapCommitted: () => state.heap + state.slack,
     utilization: () => state.busy,
     collect: () => {
       state.collections++;
       state.heap = state.liveAfterCollect;
+      state.slack = state.slackAfterCollect;
     },
-    now: () => 0,
+    now: () => state.now,
   };
   return { state, probe };
 }
 
-const options = { idleUtilization: 0.02, minGrowthBytes: 32 * MB, minGrowthRatio: 0.5 };
+const options = { idleUtilization: 0.02, minGrowthBytes: 32 * MB, minGrowthRatio: 0.5, minUnusedGrowthBytes: 24 * MB, unusedQuietMs: 5000 };
 
 describe('IdleGcPolicy', () => {
   it('collects once a quiet period follows a burst that grew the heap, then takes what is live as the new reference', () => {
@@ -62,6 +65,105 @@ describe('IdleGcPolicy', () => {
     expect(policy.tick()).toBe(false);
     state.heap = 41 * MB; // 33 MB over the new reference
     expect(policy.tick()).toBe(true);
+  });
+
+  it('collects once after a transfer that left little live but a young generation grown to its maximum', () => {
+    const { state, probe } = fakeProbe(25); // a node after start-up: 25 MB used, 2 more held
+    const policy = new IdleGcPolicy(probe, options);
+    state.busy = 0.6; // 1 GiB sent: blocks come and go, the young generation grows to 32 MB
+    state.heap = 28 * MB;
+    state.slack = 31 * MB;
+    expect(policy.tick()).toBe(false); // busy
+    state.busy = 0.01;
+    state.liveAfterCollect = 25 * MB;
+    // 31 MB held unused, 29 more than after start-up; but V8 keeps its young generation until
+    // it has allocated little for 5 s.
+    for (let t = 1000; t <= 5000; t += 1000) {
+      state.now = t;
+      expect(policy.tick()).toBe(false);
+    }
+    state.now = 6000;
+    expect(policy.tick()).toBe(true);
+    expect(probe.heapCommitted()).toBe(27 * MB);
+    expect(policy.tick()).toBe(false); // given back: nothing more to gain
+    state.slack = 20 * MB; // a smaller burst: 18 MB more unused is not worth a pause
+    expect(policy.tick()).toBe(false);
+    state.slack = 1 * MB; // V8 shrank it on its own: the new reference
+    expect(policy.tick()).toBe(false);
+    state.slack = 25 * MB; // 24 MB over that: collect
+    expect(policy.tick()).toBe(true);
+    expect(state.collections).toBe(2);
+    state.busy = 0.3; // work again: the quiet time starts over
+    state.now = 7000;
+    state.slack = 31 * MB;
+    expect(policy.tick()).toBe(false);
+    state.busy = 0;
+    state.now = 8000;
+    expect(policy.tick()).toBe(false);
+    state.now = 13_000;
+    expect(policy.tick()).toBe(true);
+  });
+
+  it('after a collection for live growth too soon for V8 to shrink, collects again once quiet long enough', () => {
+    const { state, probe } = fakeProbe(25);
+    const policy = new IdleGcPolicy(probe, options);
+    state.busy = 0.01;
+    state.heap = 120 * MB; // a first sync: the records stay, the burst grew the young generation
+    state.slack = 31 * MB;
+    state.liveAfterCollect = 80 * MB;
+    state.slackAfterCollect = 31 * MB; // a second after the burst: V8 kept it
+    state.now = 1000;
+    expect(policy.tick()).toBe(true);
+    state.slackAfterCollect = 2 * MB;
+    state.now = 3000;
+    expect(policy.tick()).toBe(false);
+    state.now = 6000;
+    expect(policy.tick()).toBe(true);
+    expect(probe.heapCommitted()).toBe(82 * MB);
+    state.now = 9000;
+    expect(policy.tick()).toBe(false);
+  });
+  it('when V8 keeps its young generation through a collection after a quiet stretch, tries once more after another', () => {
+    const { state, probe } = fakeProbe(25);
+    const policy = new IdleGcPolicy(probe, options);
+    state.busy = 0.01;
+    state.slack = 31 * MB;
+    state.liveAfterCollect = 25 * MB;
+    // The burst's tail, allocated after V8's last scavenge, counted as allocated in the quiet seconds.
+    state.slackAfterCollect = 31 * MB;
+    state.now = 1000;
+    expect(policy.tick()).toBe(false);
+    state.now = 6000;
+    expect(policy.tick()).toBe(true);
+    state.now = 10_000;
+    expect(policy.tick()).toBe(false); // another whole quiet stretch first
+    state.slackAfterCollect = 2 * MB;
+    state.now = 11_000;
+    expect(policy.tick()).toBe(true);
+    expect(probe.heapCommitted()).toBe(27 * MB);
+    state.now = 20_000;
+    expect(policy.tick()).toBe(false);
+    expect(state.collections).toBe(2);
+  });
+
+  it('tries only once more: what V8 still keeps then is the new reference', () => {
+    const { state, probe } = fakeProbe(25);
+    const policy = new IdleGcPolicy(probe, options);
+    state.busy = 0.01;
+    state.slack = 31 * MB;
+    state.liveAfterCollect = 25 * MB;
+    state.slackAfterCollect = 31 * MB; // V8 never gives it back
+    state.now = 1000;
+    expect(policy.tick()).toBe(false);
+    for (const t of [6000, 11_000]) {
+      state.now = t;
+      expect(policy.tick()).toBe(true);
+    }
+    for (let t = 12_000; t <= 60_000; t += 1000) {
+      state.now = t;
+      expect(policy.tick()).toBe(false);
+    }
+    expect(state.collections).toBe(2);
   });
 });
 
