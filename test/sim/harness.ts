@@ -109,9 +109,25 @@ export class Simulation {
     return disk;
   }
 
-  /** Advances simulated time in small steps while real I/O callbacks run, until the condition holds. */
-  until(condition: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-    return waitFor(condition, what, timeoutMs, () => this.clock.advance(250));
+  /**
+   * Advances simulated time in small steps while real I/O callbacks run, until the condition
+   * holds. Fails after `timeoutMs` of real time, or, with `simMs`, once that much simulated
+   * time has gone by: a bound in simulated time means the same on a busy machine (where each
+   * step takes longer) as on an idle one.
+   */
+  async until(condition: () => boolean, what: string, timeoutMs = 30_000, options: { simMs?: number } = {}): Promise<void> {
+    const start = this.clock.now();
+    const { simMs } = options;
+    await waitFor(
+      () => {
+        if (condition()) return true;
+        if (simMs !== undefined && this.clock.now() - start >= simMs) throw new Error(`not true after ${simMs} ms of simulated time: ${what}`);
+        return false;
+      },
+      what,
+      timeoutMs,
+      () => this.clock.advance(250),
+    );
   }
 
   async close(): Promise<void> {

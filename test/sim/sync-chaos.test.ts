@@ -15,8 +15,11 @@ import { Simulation } from './harness.js';
  */
 
 const DAY = 24 * 3600_000;
-/** Seeds per randomized test in one run (a single one when AGORA_SIM_SEED replays a run). */
-const RUNS = process.env.AGORA_SIM_SEED ? 1 : 3;
+/**
+ * Seeds per randomized test in one run: a single one when AGORA_SIM_SEED replays a run;
+ * AGORA_SIM_RUNS asks for more, to hunt for a rare failure.
+ */
+const RUNS = process.env.AGORA_SIM_SEED ? 1 : Number(process.env.AGORA_SIM_RUNS ?? 3);
 const STEPS = 40;
 const DIRS = ['', 'd1', 'd2', 'd1/e'];
 const HEADER = /^chaos#(\d+)\|/;
@@ -175,10 +178,22 @@ async function pump(w: World, turns: number, ms: number): Promise<void> {
   }
 }
 
+/**
+ * Simulated time the nodes get to converge once the network is whole: a pair cut off for long
+ * redials only every 30 s (core/peers/backoff.ts), then exchanges indexes and blocks. Bounded in
+ * simulated time, not real time: on a loaded machine each step takes longer, and a real-time
+ * bound once ran out after a redial had begun, before its connection was up on both ends.
+ */
+const CONVERGE_SIM_MS = 120_000;
+/** Only a backstop against a hang; the simulated bound decides. */
+const CONVERGE_REAL_MS = 60_000;
+/** The randomized tests' own limit: their steps plus a convergence under a loaded machine. */
+const CHAOS_TEST_MS = 120_000;
+
 /** Waits for convergence; on timeout fails with what diverged. */
-async function awaitConvergence(w: World, what: string, timeoutMs = 10_000): Promise<void> {
+async function awaitConvergence(w: World, what: string): Promise<void> {
   try {
-    await w.sim.until(() => converged(w), what, timeoutMs);
+    await w.sim.until(() => converged(w), what, CONVERGE_REAL_MS, { simMs: CONVERGE_SIM_MS });
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${divergence(w)}`, { cause: err });
   }
@@ -325,7 +340,7 @@ describe('simulation: chaos', () => {
     try {
       await awaitConvergence(w, 'every node idle with identical trees after the final heal');
     } catch (err) {
-      throw new Error(`${(err as Error).message}\nlivelocks: ${livelocks.join('; ') || 'none'}\nsteps:\n  ${log.join('\n  ')}`, { cause: err });
+      throw new Error(`${(err as Error).message}\nseed: ${sim.hub.seed} (replay with AGORA_SIM_SEED=${sim.hub.seed})\nlivelocks: ${livelocks.join('; ') || 'none'}\nsteps:\n  ${log.join('\n  ')}`, { cause: err });
     }
     expect(livelocks).toEqual([]);
     observe();
@@ -357,7 +372,7 @@ describe('simulation: chaos', () => {
     expect(corrupt, `contents with wrong bytes${report}`).toEqual([]);
     expect(lostEverywhere, `versions lost on every node${report}`).toEqual([]);
     expect(lostOnNode, `versions a node held and lost without its user discarding them${report}`).toEqual([]);
-  });
+  }, CHAOS_TEST_MS);
 
   it.each(Array.from({ length: RUNS }, (_, i) => i))('a node that crashes mid-transfer and restarts resumes and converges (run %i)', async () => {
     const sim = new Simulation();
@@ -395,5 +410,5 @@ describe('simulation: chaos', () => {
     expect(Object.keys(got).filter((p) => p.includes('.agora-tmp-'))).toEqual([]);
     // The blocks written before the crash were re-used, not fetched again.
     expect(w.nodes[receiver]!.sync.status(w.folderId).transfer?.reusedBytes ?? 0).toBeGreaterThan(0);
-  });
+  }, CHAOS_TEST_MS);
 });
