@@ -13,6 +13,7 @@
  *   BENCH_SETUP_TIMEOUT 1800 s: each untimed phase (connect, initial sync of the base data set)
  *   BENCH_SYNCTHING  1; 0 = Agora only
  *   BENCH_BUILD      1: `npm run build` first; 0 = use dist/ as it is
+ *   BENCH_FIRST      agora: the product that runs first in odd rounds (syncthing: the other way round)
  *   BENCH_KEEP_GOING 0: after a timeout the dataset's remaining Agora rounds are skipped; 1 = try them
  *   BENCH_ROOT       /tmp/agora-bench (wiped per run; never inside a git checkout)
  *   STB_HARNESS      ../shared/bench/syncthing (relative to the repo root)
@@ -42,6 +43,7 @@ const POLL_MS = Number(env.BENCH_POLL ?? 0.1) * 1000;
 const WITH_SYNCTHING = (env.BENCH_SYNCTHING ?? '1') !== '0';
 const BUILD = (env.BENCH_BUILD ?? '1') !== '0';
 const KEEP_GOING = env.BENCH_KEEP_GOING === '1';
+const FIRST = env.BENCH_FIRST ?? 'agora';
 const ROOT = resolve(env.BENCH_ROOT ?? '/tmp/agora-bench');
 const STB_ROOT = resolve(env.STB_ROOT ?? '/tmp/stbench');
 const HARNESS = resolve(REPO, env.STB_HARNESS ?? '../shared/bench/syncthing');
@@ -166,6 +168,35 @@ function procTree(pid) {
   const out = [pid];
   for (let i = 0; i < out.length; i++) for (const c of childrenOf(out[i])) if (alive(c)) out.push(c);
   return out;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (USER_HZ). */
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/**
+ * CPU time (user + system, s) and page faults (minor, major) so far of the daemon and its live
+ * descendants: with the seconds, they tell a slow machine (time without CPU) from a slow product.
+ */
+function cpuTree(pid) {
+  const sum = { cpu: 0, minflt: 0, majflt: 0 };
+  for (const p of procTree(pid)) {
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after the command name, which is in parentheses and may hold spaces: state is [0].
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    sum.minflt += Number(f[7]);
+    sum.majflt += Number(f[9]);
+    sum.cpu += (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  }
+  return sum;
+}
+
+function cpuDelta(before, after) {
+  return { cpu_s: Math.round((after.cpu - before.cpu) * 100) / 100, minflt: after.minflt - before.minflt, majflt: after.majflt - before.majflt };
 }
 
 function resetHwmTree(pid) {
@@ -466,6 +497,7 @@ async function runAgora(ds, round) {
       const sbBefore = await B.status(folderId);
       for (const n of [A, B]) resetHwmTree(n.pid);
       const k0 = tcpSockets(A.pid, B.pid);
+      const c0 = [cpuTree(A.pid), cpuTree(B.pid)];
       const t0 = now();
       await A.api('POST', `/api/v1/folders/${encodeURIComponent(folderId)}/rescan`);
       const tPost = now();
@@ -496,6 +528,8 @@ async function runAgora(ds, round) {
         processesA: procTree(A.pid).length,
         processesB: procTree(B.pid).length,
         ...tcpDelta(k0, k1),
+        cpuA: cpuDelta(c0[0], cpuTree(A.pid)),
+        cpuB: cpuDelta(c0[1], cpuTree(B.pid)),
       });
       const sbAfter = await B.status(folderId);
       rec.b_unchanged = JSON.stringify(brief(sbBefore)) === JSON.stringify(brief(sbAfter));
@@ -503,6 +537,7 @@ async function runAgora(ds, round) {
       phase('timed sync');
       for (const n of [A, B]) resetHwmTree(n.pid);
       const k0 = tcpSockets(A.pid, B.pid);
+      const c0 = [cpuTree(A.pid), cpuTree(B.pid)];
       const t0 = now();
       action();
       let polls = 0;
@@ -528,10 +563,15 @@ async function runAgora(ds, round) {
         processesA: procTree(A.pid).length,
         processesB: procTree(B.pid).length,
         ...tcpDelta(k0, k1),
+        cpuA: cpuDelta(c0[0], cpuTree(A.pid)),
+        cpuB: cpuDelta(c0[1], cpuTree(B.pid)),
       });
     }
     rec.load_t1 = load();
-    log(`agora ${ds} r${round}: ${rec.seconds} s, tcp ${rec.tcp_bytes} B, rss A ${rec.rssA_kb} kB B ${rec.rssB_kb} kB, load ${rec.load_t1.join(' ')}`);
+    log(
+      `agora ${ds} r${round}: ${rec.seconds} s, tcp ${rec.tcp_bytes} B, rss A ${rec.rssA_kb} kB B ${rec.rssB_kb} kB, ` +
+        `cpu A ${rec.cpuA.cpu_s} s B ${rec.cpuB.cpu_s} s, minflt A ${rec.cpuA.minflt} B ${rec.cpuB.minflt}, load ${rec.load_t1.join(' ')}`,
+    );
     phase('verify');
     await verifyTree(dataB, man);
     await verifyTree(dataA, man);
@@ -719,6 +759,7 @@ function takeLock() {
 async function main() {
   takeLock();
   for (const ds of DATASETS) if (!KNOWN.includes(ds)) throw new Error(`unknown dataset ${ds} (one of ${KNOWN.join(', ')})`);
+  if (FIRST !== 'agora' && FIRST !== 'syncthing') throw new Error(`BENCH_FIRST is agora or syncthing, not ${FIRST}`);
   if (existsSync(join(ROOT, '.git')) || ROOT.startsWith(REPO + '/') || ROOT === REPO) throw new Error('BENCH_ROOT must be outside the checkout');
   if (os.userInfo().uid !== 0) log('note: not root; clear_refs on the daemons works for own processes only');
   mkdirSync(RESULTS, { recursive: true });
@@ -741,21 +782,24 @@ async function main() {
   const gaveUp = new Set();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const ds of DATASETS) {
-      if (gaveUp.has(ds)) {
-        const r = { product: 'agora', dataset: ds, round, session: SESSION, failed: true, skipped: true, reason: 'skipped: an earlier round timed out (BENCH_KEEP_GOING=1 runs it anyway)', load_start: load() };
-        recs.push(r);
-        appendFileSync(out, JSON.stringify(r) + '\n');
-      } else {
-        const r = await runAgora(ds, round);
+      const agoraRun = async () => {
+        const r = gaveUp.has(ds)
+          ? { product: 'agora', dataset: ds, round, session: SESSION, failed: true, skipped: true, reason: 'skipped: an earlier round timed out (BENCH_KEEP_GOING=1 runs it anyway)', load_start: load() }
+          : await runAgora(ds, round);
         recs.push(r);
         appendFileSync(out, JSON.stringify(r) + '\n');
         if (r.failed && r.timeout && !KEEP_GOING) gaveUp.add(ds);
-      }
-      if (syncthing) {
+      };
+      const syncthingRun = async () => {
+        if (!syncthing) return;
         const s = runSyncthing(ds, round);
         recs.push(s);
         appendFileSync(join(RESULTS, `${SESSION}-syncthing.jsonl`), JSON.stringify(s) + '\n');
-      }
+      };
+      // Whichever product runs first in a round meets the machine as the previous dataset (or a
+      // pause) left it; the other runs right after the first one's I/O. So the order alternates.
+      const agoraFirst = (round % 2 === 1) === (FIRST === 'agora');
+      for (const run of agoraFirst ? [agoraRun, syncthingRun] : [syncthingRun, agoraRun]) await run();
     }
   }
   const { table, failures } = summarize(recs);
