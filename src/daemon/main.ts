@@ -8,6 +8,7 @@ import type { AgoraNode } from '../node/agora-node.js';
 import { ensureHome, homePaths, initIdentity, writePrivateFile } from '../node/home.js';
 import { parseApiAddress, parseHostPort, type StartFlags } from '../node/node-settings.js';
 import { createLogger, openNode } from '../node/open-node.js';
+import { startHeapHeadroom } from '../platform/heap-headroom.js';
 import { startIdleGc } from '../platform/idle-gc.js';
 import { isAgoraNodeAlive } from '../platform/process-alive.js';
 
@@ -86,10 +87,12 @@ async function run(): Promise<void> {
   let server: ApiServer | null = null;
   let stopping = false;
   let stopIdleGc = (): void => {};
+  let stopHeapHeadroom = (): void => {};
   const stop = async (exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     stopIdleGc();
+    stopHeapHeadroom();
     logger.info('stopping');
     rmSync(paths.apiInfo, { force: true });
     await server?.close().catch(() => {});
@@ -129,6 +132,7 @@ async function run(): Promise<void> {
   writePrivateFile(paths.apiInfo, JSON.stringify(info) + '\n');
   const status = node.status();
   logger.info({ api: server.url, listen: status.listen, dht: status.dht }, 'node ready');
+  stopHeapHeadroom = startHeapHeadroom();
   stopIdleGc = startIdleGc({
     onCollect: ({ beforeBytes, afterBytes, ms }) =>
       logger.debug({ heapBeforeMB: Math.round(beforeBytes / 2 ** 20), heapAfterMB: Math.round(afterBytes / 2 ** 20), ms: Math.round(ms) }, 'idle: heap collected'),
