@@ -70,6 +70,13 @@ export interface FolderFs {
    * while a new one replaces it atomically. Throws FsError('FS') where links are unsupported.
    */
   link(from: string, to: string): Promise<void>;
+  /**
+   * Makes `to`, which must not exist, a copy of the file `from` that shares its storage (a
+   * reflink, as Btrfs, XFS and APFS make), so that it costs no copy and no disk writes. Resolves
+   * false, having created nothing, where the file system cannot (ext4, tmpfs, NTFS): the caller
+   * then copies. Writing to either file afterwards leaves the other as it was.
+   */
+  cloneFile(from: string, to: string): Promise<boolean>;
   /** Removes a file; no error if it is already gone. */
   unlink(path: string): Promise<void>;
   /** Removes an empty directory; no error if it is already gone. Throws (code NOT_EMPTY) if not empty. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryFs } from '../../src/adapters/fs-memory/index.js';
-import { describeFsPort } from '../ports/fs-suite.js';
+import { describeFsPort, type FsFixture } from '../ports/fs-suite.js';
 import { expectFsError, names, readText, writeText } from '../ports/fs-suite-fixtures.js';
 
-describeFsPort('memory', async () => {
-  const fs = new MemoryFs();
+const memoryFixture = (reflinks: boolean) => async (): Promise<FsFixture> => {
+  const fs = new MemoryFs({ reflinks });
   await fs.folder('/sim', { create: true });
   return {
     fs,
@@ -16,9 +16,13 @@ describeFsPort('memory', async () => {
     },
     failNextWrites: (count) => fs.failNextWrites(count),
     execBit: true,
+    clones: reflinks,
     cleanup: async () => {},
   };
-});
+};
+
+describeFsPort('memory', memoryFixture(false));
+describeFsPort('memory with reflinks', memoryFixture(true));
 
 describe('MemoryFs hooks', () => {
   const root = '/sim/a';

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -16,6 +16,20 @@ async function makeOutside(base: string): Promise<{ dir: string; list: () => Pro
   return { dir, list: async () => (await readdir(dir)).sort() };
 }
 
+/** Whether the file system of `dir` clones (APFS, Btrfs, XFS do; ext4, tmpfs do not), asked of libuv directly. */
+async function canClone(dir: string): Promise<boolean> {
+  await writeFile(join(dir, 'probe'), 'probe');
+  try {
+    await copyFile(join(dir, 'probe'), join(dir, 'probe-clone'), constants.COPYFILE_FICLONE_FORCE);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(join(dir, 'probe'), { force: true });
+    await rm(join(dir, 'probe-clone'), { force: true });
+  }
+}
+
 describeFsPort('node', async () => {
   const base = await mkdtemp(join(tmpdir(), 'agora-fs-'));
   const root = join(base, 'folder');
@@ -29,6 +43,7 @@ describeFsPort('node', async () => {
     },
     noDiskFullReason: 'filling a real disk is not safe on a shared machine; see "maps ENOSPC from /dev/full" below',
     execBit: process.platform !== 'win32',
+    clones: await canClone(base),
     // rm does not follow links, so the outside folder is removed as itself, once.
     cleanup: () => rm(base, { recursive: true, force: true }),
   };

@@ -17,6 +17,8 @@ export interface FsFixture {
   noDiskFullReason?: string;
   /** Whether the file system keeps the exec bit (not on Windows). */
   execBit: boolean;
+  /** Whether cloneFile clones here (Btrfs, XFS, APFS; a MemoryFs made with reflinks). */
+  clones: boolean;
   cleanup(): Promise<void>;
 }
 

@@ -29,6 +29,8 @@ function everyOperation(folder: FolderFs, path: string): [string, () => Promise<
     ['rename to', () => folder.rename('ok', path)],
     ['link from', () => folder.link(path, 'ok2')],
     ['link to', () => folder.link('ok', path)],
+    ['clone from', () => folder.cloneFile(path, 'ok3')],
+    ['clone to', () => folder.cloneFile('ok', path)],
     ['unlink', () => folder.unlink(path)],
     ['rmdir', () => folder.rmdir(path)],
     ['chmod', () => folder.chmod(path, 0o644)],
@@ -64,6 +66,8 @@ export function registerSafetyTests(get: () => SafetyContext): void {
         ['rename to', () => folder.rename('f', 'a/out/victim')],
         ['rename from', () => folder.rename('a/out/victim', 'stolen')],
         ['link to', () => folder.link('f', 'a/out/new')],
+        ['clone to', () => folder.cloneFile('f', 'a/out/new')],
+        ['clone from', () => folder.cloneFile('a/out/victim', 'stolen')],
         ['unlink', () => folder.unlink('a/out/victim')],
         ['rmdir', () => folder.rmdir('a/out/victim')],
         ['chmod', () => folder.chmod('a/out/victim', 0o777)],
@@ -87,6 +91,8 @@ export function registerSafetyTests(get: () => SafetyContext): void {
       await expectFsError(folder.chmod('out', 0o700), 'FS', 'ELOOP');
       await expectFsError(folder.rmdir('out'), 'FS', 'ENOTDIR');
       await expectFsError(folder.mkdir('out'), 'FS', 'ELOOP');
+      await expectFsError(folder.cloneFile('out', 'copy'), 'FS', 'ELOOP');
+      expect(await folder.lstat('copy')).toBeNull();
       expect(await listOutside()).toEqual(['victim']);
       // Removing the link removes the link, not what it points to.
       await folder.unlink('out');

@@ -164,6 +164,32 @@ export function describeFsPort(name: string, factory: () => Promise<FsFixture>):
         await expectFsError(folder.link('c', 'b'), 'FS', 'EEXIST');
       });
 
+      it('cloneFile makes an independent copy where the file system clones, and nothing where it cannot', async () => {
+        await writeText(folder, 'a', 'original');
+        const cloned = await folder.cloneFile('a', 'b');
+        expect(cloned).toBe(fx.clones);
+        if (!cloned) {
+          expect(await folder.lstat('b')).toBeNull();
+          return;
+        }
+        expect(await readText(folder, 'b')).toBe('original');
+        expect((await folder.lstat('b'))?.inode).not.toBe((await folder.lstat('a'))?.inode);
+        await writeText(folder, 'b', 'ORIG');
+        expect(await readText(folder, 'a')).toBe('original');
+        await writeText(folder, 'a', 'ALSO');
+        expect(await readText(folder, 'b')).toBe('ORIGinal');
+        await writeText(folder, 'c', 'c');
+        await expectFsError(folder.cloneFile('a', 'c'), 'FS', 'EEXIST');
+        expect(await readText(folder, 'c')).toBe('c');
+      });
+
+      it('cloneFile refuses a folder or a missing file as its source', async () => {
+        await folder.mkdir('d');
+        await expectFsError(folder.cloneFile('d', 'x'), 'FS', 'EISDIR');
+        await expectFsError(folder.cloneFile('missing', 'x'), 'FS', 'ENOENT');
+        expect(await folder.lstat('x')).toBeNull();
+      });
+
       it('unlink and rmdir are idempotent; rmdir of a non-empty folder is NOT_EMPTY', async () => {
         await folder.mkdir('d');
         await writeText(folder, 'd/f', 'x');

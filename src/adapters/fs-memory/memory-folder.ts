@@ -16,6 +16,7 @@ export class MemoryFolderFs implements FolderFs {
     readonly root: string,
     private readonly tree: MemoryTree,
     private readonly failures: WriteFailures,
+    private readonly reflinks = false,
   ) {
     this.rootSegments = root.split('/').filter((s) => s !== '');
   }
@@ -115,6 +116,24 @@ export class MemoryFolderFs implements FolderFs {
     if (targetParent.children.has(lastOf(target))) throw fsErrorFor('EEXIST', 'link', this.root, from, `${to} already exists`);
     this.tree.attach(targetParent, lastOf(target), entry);
     this.tree.changed(target.segments);
+  }
+
+  async cloneFile(from: string, to: string): Promise<boolean> {
+    const source = this.place(from, 'clone');
+    const target = this.place(to, 'clone');
+    this.tree.parentForWrite(source, 'clone');
+    const targetParent = this.tree.parentForWrite(target, 'clone');
+    const entry = this.existing(source, 'clone');
+    if (entry.kind === 'symlink') throw linkInPathError('clone', this.root, from, from, true);
+    if (entry.kind === 'dir') throw fsErrorFor('EISDIR', 'clone', this.root, from, 'it is not a file');
+    if (!this.reflinks) return false;
+    if (targetParent.children.has(lastOf(target))) throw fsErrorFor('EEXIST', 'clone', this.root, from, `${to} already exists`);
+    const clone = this.tree.newFile(entry.mode);
+    clone.data = Buffer.from(entry.data.subarray(0, entry.size));
+    clone.size = entry.size;
+    this.tree.attach(targetParent, lastOf(target), clone);
+    this.tree.changed(target.segments);
+    return true;
   }
 
   async unlink(path: string): Promise<void> {

@@ -11,6 +11,8 @@ export interface MemoryFsOptions {
   now?: () => number;
   /** Space shared by every folder of this fs; writes past it fail with DISK_FULL. Default 1 TiB. */
   capacityBytes?: number;
+  /** Whether cloneFile clones, as on Btrfs, XFS or APFS; default false, as on ext4. */
+  reflinks?: boolean;
 }
 
 export interface MemorySnapshotEntry {
@@ -32,9 +34,11 @@ export interface MemorySnapshotEntry {
 export class MemoryFs implements FsPort {
   readonly tree: MemoryTree;
   private readonly failures = new WriteFailures();
+  private readonly reflinks: boolean;
 
   constructor(options: MemoryFsOptions = {}) {
     this.tree = new MemoryTree(options.now ?? Date.now, options.capacityBytes ?? 2 ** 40);
+    this.reflinks = options.reflinks ?? false;
   }
 
   async folder(root: string, options: { create?: boolean } = {}): Promise<FolderFs> {
@@ -44,7 +48,7 @@ export class MemoryFs implements FsPort {
     const entry = this.tree.lookup(segments);
     if (!entry) throw fsErrorFor('ENOENT', 'open', canonical, '', 'it does not exist; create it or pick another folder');
     if (entry.kind !== 'dir') throw fsErrorFor('ENOTDIR', 'open', canonical, '', 'it is not a folder');
-    return new MemoryFolderFs(canonical, this.tree, this.failures);
+    return new MemoryFolderFs(canonical, this.tree, this.failures, this.reflinks);
   }
 
   /** The next `count` WriteHandle.write calls (any folder) fail with DISK_FULL; 0 cancels. */

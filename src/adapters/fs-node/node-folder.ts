@@ -10,6 +10,9 @@ import { SyncWhileFast } from './sync-while-fast.js';
 
 const openAsync = promisify(openCallback);
 
+/** What copyfile with FICLONE_FORCE fails with where the file system cannot clone these files. */
+const CLONE_UNSUPPORTED = new Set(['ENOTSUP', 'EOPNOTSUPP', 'ENOTTY', 'ENOSYS', 'EXDEV', 'EINVAL']);
+
 /** A synchronous lstatMany batch slower than this (~150 µs an entry for 64) means uncached metadata. */
 const SLOW_STAT_BATCH_MS = 10;
 const ASYNC_STAT_BATCHES = 50;
@@ -31,6 +34,8 @@ export class NodeFolderFs implements FolderFs {
   private asyncStatBatches = 0;
   /** Cheap calls go synchronously while they are fast (shared with this folder's open handles). */
   private readonly calls = new SyncWhileFast();
+  /** The file system said it cannot clone (ext4, tmpfs): cloneFile no longer asks. */
+  private cannotClone = false;
 
   constructor(readonly root: string) {}
 
@@ -132,6 +137,43 @@ export class NodeFolderFs implements FolderFs {
     await this.refuseLinksAbove(fromSegments, 'link', from);
     await this.refuseLinksAbove(toSegments, 'link', to);
     await attempt('link', this.at(from), () => fs.link(this.absolute(fromSegments), this.absolute(toSegments)));
+  }
+
+  /*
+   * copyfile with FICLONE_FORCE: ioctl(FICLONE) on Linux, clonefile on macOS, or an error and
+   * no file (libuv removes what it created). EXCL: the new name is created with O_EXCL, so an
+   * existing name, link or not, is never followed or replaced. The source is opened by path and
+   * followed, so it is checked to be a plain file before and after, same inode both times.
+   */
+  async cloneFile(from: string, to: string): Promise<boolean> {
+    const fromSegments = splitEntryPath(from, 'clone');
+    const toSegments = splitEntryPath(to, 'clone');
+    await this.refuseLinksAbove(fromSegments, 'clone', from);
+    await this.refuseLinksAbove(toSegments, 'clone', to);
+    const [source, target] = [this.absolute(fromSegments), this.absolute(toSegments)];
+    const before = await this.lstatOrNull(source, from);
+    if (!before) throw fsErrorFor('ENOENT', 'clone', this.root, from, 'no such file');
+    if (before.isSymbolicLink()) throw linkInPathError('clone', this.root, from, from, true);
+    if (!before.isFile()) throw fsErrorFor(before.isDirectory() ? 'EISDIR' : 'EINVAL', 'clone', this.root, from, 'it is not a file');
+    if (this.cannotClone) return false;
+    try {
+      await fs.copyFile(source, target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE_FORCE);
+    } catch (err) {
+      const errno = errnoOf(err);
+      if (errno !== undefined && CLONE_UNSUPPORTED.has(errno)) {
+        // Whether a file system clones does not change while it is mounted; EXDEV and EINVAL
+        // may be about these two files only.
+        if (errno !== 'EXDEV' && errno !== 'EINVAL') this.cannotClone = true;
+        return false;
+      }
+      throw toFsError(err, 'clone', this.root, from);
+    }
+    const after = await this.lstatOrNull(source, from);
+    if (!after?.isFile() || after.ino !== before.ino || after.dev !== before.dev) {
+      await fs.unlink(target).catch(() => undefined);
+      throw fsErrorFor('ESTALE', 'clone', this.root, from, 'it was replaced while it was cloned');
+    }
+    return true;
   }
 
   async unlink(path: string): Promise<void> {

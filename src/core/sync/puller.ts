@@ -63,8 +63,10 @@ export class Puller {
     const path = winner.path;
     const temp = tempNameFor(path, versionKey(winner.version));
     // Small files: a full disk shows up as a failed write (DISK_FULL) without a statfs per file.
+    let inPlace: Set<number> | null = null;
     if (winner.size >= 1024 * 1024) {
       await this.ensureParent(path);
+      inPlace = await this.cloneReplaced(winner, temp);
       await this.checkSpace(temp, winner.size);
     }
     const handle = await this.openTemp(path, temp);
@@ -72,7 +74,7 @@ export class Puller {
     let st: FsStat;
     try {
       const before = await handle.stat();
-      await this.fill(handle, out, winner, before.size, signal);
+      await this.fill(handle, out, winner, before.size, signal, inPlace);
       await out.settle();
       // Every block was written, so only a longer leftover from an earlier attempt needs cutting.
       if (before.size > winner.size) await handle.truncate(winner.size);
@@ -186,9 +188,51 @@ export class Puller {
     }
   }
 
-  /** Writes the missing blocks through `out`; `handle` (the same file) is read for those already there. */
-  private async fill(handle: WriteHandle, out: EarlyFlush, winner: FileRecord, existingSize: number, signal?: AbortSignal): Promise<void> {
-    const have = await this.alreadyWritten(handle, winner.blocks, existingSize);
+  /**
+   * Starts the temp file as a clone of the file it replaces, where the file system clones
+   * (Btrfs, XFS, APFS) and blocks of the new version sit where they were: an appended or edited
+   * big file then costs no copy and no disk writes for its unchanged part. Returns the blocks the
+   * clone holds in place, or null (no clone: the temp file is assembled as usual).
+   *
+   * Those blocks are taken unhashed, with the trust the scanner puts in an unchanged stat: the
+   * record says they are there, and the file showed the recorded size, mtime and inode before
+   * and after the clone (as for the unhashed local runs, LocalSources below).
+   */
+  private async cloneReplaced(winner: FileRecord, temp: string): Promise<Set<number> | null> {
+    const { fs } = this.deps;
+    const record = this.deps.localRecord(winner.path);
+    if (!record || record.deleted || record.type !== 'file') return null;
+    const inPlace = new Set<number>();
+    let offset = 0;
+    let bytes = 0;
+    winner.blocks.forEach((b, i) => {
+      if (recordHasBlockAt(record, b.hash, b.size, offset)) {
+        inPlace.add(i);
+        bytes += b.size;
+      }
+      offset += b.size;
+    });
+    if (bytes < CLONE_MIN_BYTES) return null;
+    // A leftover of an interrupted attempt is resumed instead (its blocks are checked by hash).
+    if (await fs.lstat(temp)) return null;
+    const before = await fs.lstat(winner.path);
+    if (!before || !statMatchesRecord(before, record)) return null;
+    // Any failure (no such file any more, a full disk) leaves the usual path to report it.
+    if (!(await fs.cloneFile(winner.path, temp).catch(() => false))) return null;
+    const after = await fs.lstat(winner.path).catch(() => null);
+    if (!after || !statMatchesRecord(after, record) || this.deps.localRecord(winner.path) !== record) {
+      await fs.unlink(temp);
+      return null;
+    }
+    return inPlace;
+  }
+
+  /**
+   * Writes the missing blocks through `out`; `handle` (the same file) is read for those already
+   * there, unless `inPlace` says which they are (a clone).
+   */
+  private async fill(handle: WriteHandle, out: EarlyFlush, winner: FileRecord, existingSize: number, signal?: AbortSignal, inPlace: Set<number> | null = null): Promise<void> {
+    const have = inPlace ?? (await this.alreadyWritten(handle, winner.blocks, existingSize));
     const offsets: number[] = [];
     let offset = 0;
     for (const b of winner.blocks) {
@@ -196,7 +240,7 @@ export class Puller {
       offset += b.size;
     }
     const missing = winner.blocks.map((_, i) => i).filter((i) => !have.has(i));
-    for (const i of have) this.deps.onBytes?.(winner.blocks[i]!.size, 'resumed');
+    for (const i of have) this.deps.onBytes?.(winner.blocks[i]!.size, inPlace ? 'local' : 'resumed');
     const local = this.deps.findLocalBlocks(missing.map((i) => winner.blocks[i]!.hash));
     // Blocks to fetch first: their round trips then overlap the local copying (an appended
     // file's new end would otherwise be asked for only once its unchanged part was copied).
@@ -319,6 +363,9 @@ export class Puller {
     }
   }
 }
+
+/** Cloning for fewer bytes in place than this is not worth the extra calls. */
+const CLONE_MIN_BYTES = 1024 * 1024;
 
 /**
  * A run of local blocks is read at once up to this size, into a buffer each block worker
