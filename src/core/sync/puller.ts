@@ -62,8 +62,8 @@ export class Puller {
     const { fs } = this.deps;
     const path = winner.path;
     const temp = tempNameFor(path, versionKey(winner.version));
-    // Small files: a full disk shows up as a failed write (DISK_FULL) without a statfs per file.
     let inPlace: Set<number> | null = null;
+    // Small files: a full disk shows up as a failed write (DISK_FULL) without a statfs per file.
     if (winner.size >= 1024 * 1024) {
       await this.ensureParent(path);
       inPlace = await this.cloneReplaced(winner, temp);
