@@ -82,7 +82,15 @@ export class InviteError extends AgoraError {
 }
 
 export class PeerUnreachableError extends AgoraError {
-  constructor(message: string, cause?: unknown) {
+  /**
+   * @param attempts what was tried and how each failed ("10.1.0.2:7000: timed out after 5000 ms",
+   *   "DHT: ..."), so that a caller's own message can say it
+   */
+  constructor(
+    message: string,
+    cause?: unknown,
+    readonly attempts: readonly string[] = [],
+  ) {
     super('PEER_UNREACHABLE', message, { cause });
     this.name = 'PeerUnreachableError';
   }

@@ -202,6 +202,18 @@ describe('swarm TCP details', () => {
     expect(a.network.dhtStatus()).toBe('disabled');
   });
 
+  it('says how each way failed: every address tried, with its reason', async () => {
+    const a = await node();
+    const [dead1, dead2] = [await deadAddress(), await deadAddress()];
+    const err = await a.network.dial(strangerId(), [dead1, dead2, 'nowhere']).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PEER_UNREACHABLE' });
+    const attempts = (err as { attempts: string[] }).attempts;
+    expect(attempts).toHaveLength(3);
+    expect(attempts.find((x) => x.startsWith(`${dead1}: `))).toBeDefined();
+    expect(attempts.find((x) => x.startsWith(`${dead2}: `))).toBeDefined();
+    expect(attempts).toContain('nowhere: not a host:port address');
+  });
+
   it('aborts a dial stuck on a silent listener', async () => {
     const a = await node();
     const silent = createServer((socket) => silent.once('close', () => socket.destroy()));

@@ -88,6 +88,18 @@ describe('simulation: spaces, invites, presence over the memory network', () => 
     expect(b.spaces.heads(a.listSpaces()[0]!.spaceId)).toEqual(a.spaces.heads(a.listSpaces()[0]!.spaceId));
   });
 
+  it('an inviter that cannot be reached: the join fails saying how each address failed, and nothing is joined', async () => {
+    sim = new Simulation();
+    const a = await sim.node('Alice');
+    const c = await sim.node('Carol');
+    a.createSpace('Acme');
+    const code = a.invite('Acme', { role: 'member', expiresInMs: DAY, uses: 1 }).code;
+    sim.hub.partition([a.deviceId], [c.deviceId]);
+    const err = await c.join(code).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'PEER_UNREACHABLE', message: expect.stringMatching(/^Could not reach Alice's Agora \(mem:[0-9a-f]+: [^)]+\)\. Their node must be running/) });
+    expect(c.listSpaces()).toEqual([]);
+  });
+
   it('a device with no space in common gets no connection', async () => {
     sim = new Simulation();
     const a = await sim.node('Alice');

@@ -127,7 +127,7 @@ export class MemoryNetworkHub {
       return this.link(from, target);
     }
     const why = failures.length > 0 ? failures.join('; ') : 'no address to try';
-    throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${why}).`);
+    throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${why}).`, undefined, failures);
   }
 
   /** Why `from` cannot connect to `remoteId` at `address`, or null if it can. */

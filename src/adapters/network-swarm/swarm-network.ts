@@ -214,7 +214,7 @@ export class SwarmNetwork implements NetworkPort {
     const won = await raceDials(attempts, DHT_HEAD_START_MS, signal, failures);
     if (won === null) {
       this.logger.debug({ peer: remoteId, failures }, 'dial failed');
-      throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${failures.join('; ')}).`);
+      throw new PeerUnreachableError(`Could not reach ${shortId(remoteId)} (${failures.join('; ')}).`, undefined, failures);
     }
     return this.dialled(won.stream, remoteId, won.transport, won.address, signal);
   }

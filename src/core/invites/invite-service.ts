@@ -105,10 +105,13 @@ export class InviteService implements StrangerHandler {
     let conn: PeerConnection | null = null;
     try {
       conn = await network.dial(offer.inviter, offer.addresses, signal).catch((err: unknown) => {
+        // How each way failed, where the network says: a refused address reads differently from a timed-out DHT lookup.
+        const attempts = err instanceof PeerUnreachableError && err.attempts.length > 0 ? err.attempts : null;
         throw new PeerUnreachableError(
-          `Could not reach ${offer.inviterName}'s Agora (tried ${offer.addresses.join(', ') || 'the DHT'}). ` +
+          `Could not reach ${offer.inviterName}'s Agora (${attempts ? attempts.join('; ') : `tried ${offer.addresses.join(', ') || 'the DHT'}`}). ` +
             'Their node must be running and reachable; try again, or ask for a new invite if their address changed.',
           err,
+          attempts ?? [],
         );
       });
       const answer = await requestJoin(conn, invite, this.deps.selfName(), signal);
