@@ -10,9 +10,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeFs } from '../../src/adapters/fs-node/index.js';
 import { Puller } from '../../src/core/sync/puller.js';
-import { hashBuffer, type FileRecord, type LocalFileRecord } from '../../src/protocol/index.js';
 import { pseudoRandom } from '../helpers/bytes.js';
 import { mountBtrfs, type BtrfsMount } from '../helpers/btrfs.js';
+import { peerVersion, scannedRecord } from '../helpers/records.js';
 import { describeFsPort } from '../ports/fs-suite.js';
 
 const MiB = 1024 * 1024;
@@ -59,12 +59,7 @@ describe('Puller on Btrfs', () => {
     const newData = Buffer.concat([oldData, pseudoRandom(MiB, 2)]);
     await writeFile(join(root, 'doc.bin'), oldData);
     const st = (await folder.lstat('doc.bin'))!;
-    const oldBlocks = hashBuffer(oldData);
-    const record: LocalFileRecord = {
-      path: 'doc.bin', type: 'file', size: oldData.length, mtimeMs: Math.floor(st.mtimeMs), mode: 0o644, deleted: false,
-      version: [{ device: 'b'.repeat(64), value: 1 }], modifiedBy: 'b'.repeat(64), sequence: 1, blocks: oldBlocks, sig: Buffer.alloc(64), at: [],
-      local: { inode: st.inode, statMtimeMs: st.mtimeMs },
-    };
+    const record = scannedRecord('doc.bin', oldData, st);
     let fetchedBytes = 0;
     const puller = new Puller({
       fs: folder,
@@ -76,10 +71,7 @@ describe('Puller on Btrfs', () => {
         return newData.subarray(hint.offset, hint.offset + block.size);
       },
     });
-    const winner: FileRecord = {
-      path: 'doc.bin', type: 'file', size: newData.length, mtimeMs: 1_600_000_000_000, mode: 0o644, deleted: false,
-      version: [{ device: 'a'.repeat(64), value: 2 }], modifiedBy: 'a'.repeat(64), sequence: 2, blocks: hashBuffer(newData), sig: Buffer.alloc(64), at: ['e'.repeat(64)],
-    };
+    const winner = peerVersion('doc.bin', newData, 2);
     await puller.pullFile(winner);
     expect((await readFile(join(root, 'doc.bin'))).equals(newData)).toBe(true);
     // Only the new end and the old last block or two came from the peer.

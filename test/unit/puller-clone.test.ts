@@ -10,8 +10,8 @@ import { tempNameFor } from '../../src/core/sync/names/index.js';
 import { versionKey } from '../../src/core/sync/version-vector.js';
 import type { FolderFs } from '../../src/ports/fs.js';
 import type { BlockLocation } from '../../src/ports/store.js';
-import { hashBuffer, type FileRecord, type LocalFileRecord } from '../../src/protocol/index.js';
 import { pseudoRandom } from '../helpers/bytes.js';
+import { peerVersion, scannedRecord } from '../helpers/records.js';
 
 const MiB = 1024 * 1024;
 
@@ -59,19 +59,14 @@ async function setup(oldData: Buffer, newData: Buffer, options: { reflinks?: boo
       return Reflect.get(target, prop, target) as unknown;
     },
   });
-  const oldBlocks = hashBuffer(oldData);
+  const st = (await plain.lstat('doc.bin'))!;
+  const record = scannedRecord('doc.bin', oldData, st);
   const index = new Map<string, BlockLocation>();
   let offset = 0;
-  for (const b of oldBlocks) {
+  for (const b of record.blocks) {
     index.set(b.hash.toString('hex'), { path: 'doc.bin', offset, size: b.size } as BlockLocation);
     offset += b.size;
   }
-  const st = (await plain.lstat('doc.bin'))!;
-  const record: LocalFileRecord = {
-    path: 'doc.bin', type: 'file', size: oldData.length, mtimeMs: Math.floor(st.mtimeMs), mode: 0o644, deleted: false,
-    version: [{ device: 'b'.repeat(64), value: 1 }], modifiedBy: 'b'.repeat(64), sequence: 1, blocks: oldBlocks, sig: Buffer.alloc(64), at: [],
-    local: { inode: st.inode, statMtimeMs: st.mtimeMs },
-  };
   const puller = new Puller({
     fs,
     now: () => clock,
@@ -82,10 +77,7 @@ async function setup(oldData: Buffer, newData: Buffer, options: { reflinks?: boo
       return newData.subarray(hint.offset, hint.offset + block.size);
     },
   });
-  const winner: FileRecord = {
-    path: 'doc.bin', type: 'file', size: newData.length, mtimeMs: 1_600_000_000_000, mode: 0o644, deleted: false,
-    version: [{ device: 'a'.repeat(64), value: 2 }], modifiedBy: 'a'.repeat(64), sequence: 2, blocks: hashBuffer(newData), sig: Buffer.alloc(64), at: ['e'.repeat(64)],
-  };
+  const winner = peerVersion('doc.bin', newData, 2);
   return { disk, plain, puller, winner, calls };
 }
 

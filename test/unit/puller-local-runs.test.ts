@@ -6,11 +6,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { MemoryFs } from '../../src/adapters/fs-memory/index.js';
-import { hashBuffer } from '../../src/protocol/index.js';
 import { LocalChangeError, Puller } from '../../src/core/sync/puller.js';
 import type { FolderFs } from '../../src/ports/fs.js';
 import type { BlockLocation } from '../../src/ports/store.js';
-import type { BlockRef, FileRecord, LocalFileRecord } from '../../src/protocol/index.js';
+import type { BlockRef } from '../../src/protocol/index.js';
+import { peerVersion, scannedRecord } from '../helpers/records.js';
 
 /** Pseudo-random bytes (SHA-256 in counter mode), so that content-defined cuts fall as they do in real files. */
 function bytes(size: number, seed: number): Buffer {
@@ -51,16 +51,10 @@ async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolea
         },
       })
     : plain;
-  const oldBlocks = hashBuffer(oldData);
-  const newBlocks = hashBuffer(newData);
   const fetched: number[] = [];
-  const index = locations(oldBlocks, 'old.bin');
   const st = (await plain.lstat('old.bin'))!;
-  const oldRecord: LocalFileRecord = {
-    path: 'old.bin', type: 'file', size: oldData.length, mtimeMs: Math.floor(st.mtimeMs), mode: 0o644, deleted: false,
-    version: [{ device: 'b'.repeat(64), value: 1 }], modifiedBy: 'b'.repeat(64), sequence: 1, blocks: oldBlocks, sig: Buffer.alloc(64), at: [],
-    local: { inode: st.inode, statMtimeMs: st.mtimeMs },
-  };
+  const oldRecord = scannedRecord('old.bin', oldData, st);
+  const index = locations(oldRecord.blocks, 'old.bin');
   const puller = new Puller({
     fs,
     now: () => clock,
@@ -72,11 +66,8 @@ async function setup(oldData: Buffer, newData: Buffer, options: { trust?: boolea
       return newData.subarray(hint.offset, hint.offset + block.size);
     },
   });
-  const winner: FileRecord = {
-    path: 'new.bin', type: 'file', size: newData.length, mtimeMs: 1_600_000_000_000, mode: 0o644, deleted: false,
-    version: [{ device: 'a'.repeat(64), value: 1 }], modifiedBy: 'a'.repeat(64), sequence: 1, blocks: newBlocks, sig: Buffer.alloc(64), at: ['e'.repeat(64)],
-  };
-  return { disk, fs, puller, winner, fetched, newBlocks };
+  const winner = peerVersion('new.bin', newData);
+  return { disk, fs, puller, winner, fetched, newBlocks: winner.blocks };
 }
 
 describe('Puller: blocks copied from local files', () => {
