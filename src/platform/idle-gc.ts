@@ -91,6 +91,9 @@ export class IdleGcPolicy {
     if (!liveGrew && !unusedGrew) return false;
     const start = this.probe.now();
     this.probe.collect();
+    // The collection ran on the loop: that is not the node being busy, so the next period's
+    // reading starts after it (a pause of 20-50 ms is 2-5 % of a period, over idleUtilization).
+    this.probe.utilization();
     const after = this.probe.heapUsed();
     this.baseline = after;
     // Sooner than that, V8 may have kept its young generation: the next look may still collect.

@@ -8,11 +8,19 @@ const MB = 2 ** 20;
 function fakeProbe(startMB: number) {
   // What V8 holds beside what is live: a young generation at its start-up size.
   const state = { heap: startMB * MB, slack: 2 * MB, busy: 0, collections: 0, liveAfterCollect: startMB * MB, slackAfterCollect: 2 * MB, now: 0 };
+  // A collection keeps the loop busy for a moment (gc() runs in the timer's callback): that much
+  // shows in the next utilization reading, whose window then starts over.
+  let collecting = 0;
   const probe: IdleGcProbe = {
     heapUsed: () => state.heap,
     heapCommitted: () => state.heap + state.slack,
-    utilization: () => state.busy,
+    utilization: () => {
+      const busy = Math.max(state.busy, collecting);
+      collecting = 0;
+      return busy;
+    },
     collect: () => {
+      collecting = 0.05;
       state.collections++;
       state.heap = state.liveAfterCollect;
       state.slack = state.slackAfterCollect;
