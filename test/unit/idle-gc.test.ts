@@ -131,6 +131,7 @@ describe('IdleGcPolicy', () => {
     state.now = 9000;
     expect(policy.tick()).toBe(false);
   });
+
   it('when V8 keeps its young generation through a collection after a quiet stretch, tries once more after another', () => {
     const { state, probe } = fakeProbe(25);
     const policy = new IdleGcPolicy(probe, options);
