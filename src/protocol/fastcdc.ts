@@ -16,6 +16,7 @@
  * is 0, or when it reaches MAX bytes, or at the end of the data.
  */
 import { createHash } from 'node:crypto';
+import { GearScanner } from './gear-scan.js';
 
 /** Chunk sizes in bytes. Only the last chunk of a file may be shorter than `min`. */
 export const CHUNK_LIMITS = Object.freeze({ min: 32 * 1024, avg: 128 * 1024, max: 512 * 1024 });
@@ -41,8 +42,8 @@ export const GEAR_SEED = 'agora/fastcdc/gear/v1';
 
 /*
  * Derived rather than pasted as 256 literals, so the rule is short to state and a typo
- * cannot slip in; the test pins a digest of the result. Int32Array, not Uint32Array: values
- * above 2^31 would leave V8's small-integer range and box the hot loop's arithmetic.
+ * cannot slip in; the test pins a digest of the result. Signed, as the hot loop
+ * (gear-scan.ts) adds them: two's complement, so the sums mod 2^32 are the same.
  */
 const GEAR = new Int32Array(256);
 for (let i = 0; i < 256; i++) {
@@ -55,38 +56,12 @@ export function gearTable(): Uint32Array {
 }
 
 /*
- * Hash state that scan() hands back to its caller. A module-level slot rather than a
- * returned object: scan() is the hot loop and must not allocate. Safe because scan() is
- * synchronous and its callers read the slot immediately.
+ * The hot loop, one per thread (module instances are per isolate, so each hash worker has
+ * its own). Created on first use: most processes that import this module never chunk.
  */
-let scanHash = 0;
-
-/**
- * Rolls the Gear hash over data[i..end) starting from `h`; returns the index of the first
- * byte after which (h & mask) === 0, or -1 (with the final hash in scanHash). Kept as a
- * small standalone function and unrolled 4x: measured ~20% faster than one loop per byte,
- * and V8 optimizes it once and keeps it optimized (a larger function with the same loops
- * inline kept deoptimizing and ran at 40% of the speed).
- */
-function scan(data: Uint8Array, i: number, end: number, mask: number, h: number): number {
-  const g = GEAR;
-  const end4 = end - 3;
-  for (; i < end4; i += 4) {
-    h = ((h << 1) + g[data[i]!]!) | 0;
-    if ((h & mask) === 0) return i;
-    h = ((h << 1) + g[data[i + 1]!]!) | 0;
-    if ((h & mask) === 0) return i + 1;
-    h = ((h << 1) + g[data[i + 2]!]!) | 0;
-    if ((h & mask) === 0) return i + 2;
-    h = ((h << 1) + g[data[i + 3]!]!) | 0;
-    if ((h & mask) === 0) return i + 3;
-  }
-  for (; i < end; i++) {
-    h = ((h << 1) + g[data[i]!]!) | 0;
-    if ((h & mask) === 0) return i;
-  }
-  scanHash = h;
-  return -1;
+let scanner: GearScanner | null = null;
+function gearScanner(): GearScanner {
+  return (scanner ??= new GearScanner(GEAR));
 }
 
 /**
@@ -117,12 +92,13 @@ export class ChunkBoundaryFinder {
       len += skip;
       if (len < MIN) return this.pause(len, end - start);
     }
+    const scanner = gearScanner();
     let h = this.hash;
     if (len < AVG) {
       const limit = i + Math.min(AVG - len, end - i);
-      const at = scan(data, i, limit, MASK_SMALL, h);
+      const at = scanner.scan(data, i, limit, MASK_SMALL, h);
       if (at >= 0) return this.cut(at + 1, start);
-      h = scanHash;
+      h = scanner.hash;
       len += limit - i;
       i = limit;
       if (len < AVG) {
@@ -131,11 +107,11 @@ export class ChunkBoundaryFinder {
       }
     }
     const limit = i + Math.min(MAX - len, end - i);
-    const at = scan(data, i, limit, MASK_LARGE, h);
+    const at = scanner.scan(data, i, limit, MASK_LARGE, h);
     if (at >= 0) return this.cut(at + 1, start);
     len += limit - i;
     if (len === MAX) return this.cut(limit, start);
-    this.hash = scanHash;
+    this.hash = scanner.hash;
     return this.pause(len, end - start);
   }
 

@@ -14,6 +14,7 @@ import { FileChangedError, SLICE_BYTES, SPLIT_MIN_BYTES, SPLIT_OVERLAP_BYTES, ha
 import { AbortedError } from '../../src/errors/index.js';
 import type { FsStat, ReadHandle } from '../../src/ports/fs.js';
 import type { BlockRef } from '../../src/protocol/file-record.js';
+import { GearScanner } from '../../src/protocol/gear-scan.js';
 
 const MiB = 1024 * 1024;
 const { min: MIN, avg: AVG, max: MAX } = CHUNK_LIMITS;
@@ -77,6 +78,70 @@ describe('FastCDC parameters (part of the protocol)', () => {
     const blocks = hashBuffer(data);
     const all = Buffer.concat(blocks.map((b) => b.hash));
     expect(createHash('sha256').update(all).digest('hex')).toBe(VECTOR_DIGEST);
+  });
+});
+
+/** The rule as fastcdc.ts states it for implementers, one byte at a time: the reference for the WebAssembly loop. */
+function referenceLengths(data: Uint8Array): number[] {
+  const gear = new Int32Array(gearTable());
+  const lengths: number[] = [];
+  let start = 0;
+  while (start < data.length) {
+    let h = 0;
+    let end = Math.min(data.length, start + MAX);
+    for (let k = MIN; start + k < end; k++) {
+      h = ((h << 1) + gear[data[start + k]!]!) | 0;
+      if ((h & (k < AVG ? MASK_SMALL : MASK_LARGE)) === 0) {
+        end = start + k + 1;
+        break;
+      }
+    }
+    lengths.push(end - start);
+    start = end;
+  }
+  return lengths;
+}
+
+/** Bytes that cut often and at every position mod 4: runs of one repeated byte between random stretches. */
+function patchy(length: number, seed: number): Buffer {
+  const data = prng(length, seed);
+  const pick = prng(length / 64, seed + 1);
+  for (let i = 0; i + 64 <= length; i += 64) {
+    if (pick[i / 64]! < 96) data.fill(pick[i / 64 + 1] ?? 0, i, i + 64 - (pick[i / 64]! % 61));
+  }
+  return data;
+}
+
+describe('the WebAssembly Gear loop', () => {
+  it('cuts exactly where the one-byte reference rule does', () => {
+    for (const data of [prng(9 * MiB + 3, 77), patchy(4 * MiB, 5), Buffer.alloc(MAX * 2 + 1, 0x5a)]) {
+      expect(chunkLengths(data)).toEqual(referenceLengths(data));
+    }
+  });
+
+  it('finds the first zero of the masked hash in any range, across its 32 KiB pieces, and returns the hash at the end', () => {
+    const gear = new Int32Array(gearTable());
+    const scanner = new GearScanner(gear);
+    const data = patchy(1 * MiB, 11);
+    let seed = 9;
+    const next = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
+    let found = 0;
+    for (let t = 0; t < 400; t++) {
+      const from = next(data.length);
+      const to = Math.min(data.length, from + next(100_000));
+      const mask = [MASK_SMALL, MASK_LARGE, 0x0f, 0x3, -1 << 28][t % 5]!;
+      const start = next(2 ** 31) - 2 ** 30;
+      let h = start;
+      let at = -1;
+      for (let i = from; i < to && at < 0; i++) {
+        h = ((h << 1) + gear[data[i]!]!) | 0;
+        if ((h & mask) === 0) at = i;
+      }
+      expect(scanner.scan(data, from, to, mask, start)).toBe(at);
+      if (at < 0) expect(scanner.hash).toBe(h);
+      else found++;
+    }
+    expect(found).toBeGreaterThan(100);
   });
 });
 
