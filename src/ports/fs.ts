@@ -27,6 +27,13 @@ export interface ReadHandle {
   read(buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   stat(): Promise<FsStat>;
   close(): Promise<void>;
+  /**
+   * The open file as an OS file descriptor, where the adapter has one (not the memory adapter).
+   * Another thread of this process (a hash worker) may read the file through it, so that it
+   * need not wait for this thread; valid only until close(), which the owner must not call
+   * while such a read may still be running.
+   */
+  readonly descriptor?: number;
 }
 
 export interface WriteHandle extends ReadHandle {

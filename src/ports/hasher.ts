@@ -10,8 +10,32 @@ export interface BlockHasher {
   readonly parallelism: number;
   /** A stream of a file's bytes; `from`: where in the file it starts, and the file's earlier blocks. */
   stream(from?: StreamOrigin): HashStream;
+  /**
+   * Where the hasher runs on a thread of its own: chunks and hashes bytes [start, end) of an
+   * open file, reading them there itself (through `descriptor`, see ReadHandle), so that a
+   * busy calling thread does not hold the reads up. Resolves only once the hasher is done with
+   * the descriptor, also when the signal aborts it (then with `aborted`).
+   */
+  hashOpenFile?(range: OpenFileRange, signal?: AbortSignal): Promise<OpenFileHashResult>;
   close(): Promise<void>;
 }
+
+/** Bytes [start, end) of a file open as `descriptor`, read `sliceBytes` at a time; see StreamOrigin for `prior`. */
+export interface OpenFileRange {
+  descriptor: number;
+  start: number;
+  end: number;
+  /** The size the file should have: at end === size, one byte past it is probed (it must be EOF). */
+  size: number;
+  sliceBytes: number;
+  prior?: readonly BlockRef[];
+}
+
+/**
+ * The blocks; or, if the file ended before `end` or went on past `size`, what was seen of its
+ * size (the caller decides what that means); or that the signal stopped it.
+ */
+export type OpenFileHashResult = { blocks: BlockRef[] } | { observedSize: number } | { aborted: true };
 
 /**
  * The stream starts at file offset `start` (as if a chunk started there), and the file's

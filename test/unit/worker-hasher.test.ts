@@ -2,12 +2,18 @@
  * WorkerHasher runs the compiled worker (dist/, built by `npm run build`, which `npm test`
  * runs first): its blocks must be exactly the in-thread ones, whatever the slicing.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { truncate } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NodeFs } from '../../src/adapters/fs-node/index.js';
+import { AbortedError } from '../../src/errors/index.js';
+import type { BlockHasher } from '../../src/ports/hasher.js';
 import { WorkerHasher } from '../../src/adapters/hasher-worker/worker-hasher.js';
 import { SPLIT_MIN_BYTES, hashFile, inThreadHasher } from '../../src/core/sync/chunking/hash-file.js';
 import { hashBuffer } from '../../src/protocol/index.js';
-import type { ReadHandle } from '../../src/ports/fs.js';
+import type { FolderFs, ReadHandle } from '../../src/ports/fs.js';
 import { pseudoRandom } from '../helpers/bytes.js';
 
 const workerUrl = new URL('../../dist/adapters/hasher-worker/hash-worker.js', import.meta.url);
@@ -67,5 +73,89 @@ describe.skipIf(!built)('WorkerHasher', () => {
     const data = pseudoRandom(2 * 1024 * 1024, 3);
     await expect(hashFile(memoryHandle(data), data.length - 10, undefined, hasher)).rejects.toThrow(/changed/);
     await expect(hashFile(memoryHandle(data), data.length - 10, undefined, inThreadHasher)).rejects.toThrow(/changed/);
+  });
+});
+
+/** Which way hashFile went: the worker reading the file itself, or slices pushed from here. */
+function counting(inner: WorkerHasher): BlockHasher & { fileJobs: number; streams: number } {
+  const counted = {
+    parallelism: inner.parallelism,
+    fileJobs: 0,
+    streams: 0,
+    stream: (from?: Parameters<BlockHasher['stream']>[0]) => {
+      counted.streams++;
+      return inner.stream(from);
+    },
+    hashOpenFile: (range: Parameters<NonNullable<BlockHasher['hashOpenFile']>>[0], signal?: AbortSignal) => {
+      counted.fileJobs++;
+      return inner.hashOpenFile(range, signal);
+    },
+    close: () => inner.close(),
+  };
+  return counted;
+}
+
+describe.skipIf(!built)('WorkerHasher reading files itself (real files, through their descriptors)', () => {
+  const hasher = new WorkerHasher({ threads: 2, workerUrl });
+  const root = mkdtempSync(join(tmpdir(), 'agora-hash-fd-'));
+  let folder: FolderFs;
+  afterAll(async () => {
+    await hasher.close();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  const hashPath = async (path: string, size: number, via: BlockHasher, segments = 1, signal?: AbortSignal, prior?: Parameters<typeof hashFile>[5]) => {
+    folder ??= await new NodeFs().folder(root);
+    const handle = await folder.openRead(path);
+    try {
+      return await hashFile(handle, size, signal, via, segments, prior);
+    } finally {
+      await handle.close();
+    }
+  };
+  const asRefs = (blocks: { hash: Buffer; size: number }[]) => blocks.map((b) => [b.hash.toString('hex'), b.size]);
+
+  it('gives the in-thread blocks, in one pass and in segments, without a slice from this thread', async () => {
+    const via = counting(hasher);
+    for (const [name, size, segments] of [['one.bin', 3 * 1024 * 1024 + 11, 1], ['empty.bin', 0, 1], ['big.bin', SPLIT_MIN_BYTES + 2 * 1024 * 1024 + 5, 2]] as const) {
+      const data = pseudoRandom(size, size % 97);
+      writeFileSync(join(root, name), data);
+      expect(asRefs(await hashPath(name, size, via, segments))).toEqual(asRefs(hashBuffer(data)));
+    }
+    expect(via.fileJobs).toBe(1 + 1 + 2);
+    expect(via.streams).toBe(0);
+  });
+
+  it('confirms the earlier blocks of an appended file and gives the one-pass result', async () => {
+    const old = pseudoRandom(6 * 1024 * 1024, 71);
+    const data = Buffer.concat([old, pseudoRandom(700_000, 72)]);
+    writeFileSync(join(root, 'grown.bin'), data);
+    expect(asRefs(await hashPath('grown.bin', data.length, hasher, 1, undefined, hashBuffer(old)))).toEqual(asRefs(hashBuffer(data)));
+  });
+
+  it('reports a file that is longer or shorter than expected', async () => {
+    writeFileSync(join(root, 'moving.bin'), pseudoRandom(2 * 1024 * 1024, 5));
+    await expect(hashPath('moving.bin', 2 * 1024 * 1024 - 10, hasher)).rejects.toThrow(/changed while it was being read/);
+    await truncate(join(root, 'moving.bin'), 1024 * 1024);
+    await expect(hashPath('moving.bin', 2 * 1024 * 1024, hasher)).rejects.toThrow(/changed while it was being read/);
+  });
+
+  it('stops when the signal fires, and answers only once the worker is done with the descriptor', async () => {
+    const size = 48 * 1024 * 1024;
+    writeFileSync(join(root, 'long.bin'), pseudoRandom(size, 8));
+    folder ??= await new NodeFs().folder(root);
+    const handle = await folder.openRead('long.bin');
+    const controller = new AbortController();
+    const hashing = hashFile(handle, size, controller.signal, hasher);
+    controller.abort();
+    await expect(hashing).rejects.toBeInstanceOf(AbortedError);
+    // The handle is still ours and whole: the worker read nothing into it after answering.
+    const probe = Buffer.alloc(4);
+    expect(await handle.read(probe, 0, 4, 0)).toBe(4);
+    await handle.close();
+    // And the worker is free for the next file.
+    const data = pseudoRandom(1024 * 1024 + 3, 9);
+    writeFileSync(join(root, 'after.bin'), data);
+    expect(asRefs(await hashPath('after.bin', data.length, hasher))).toEqual(asRefs(hashBuffer(data)));
   });
 });

@@ -79,6 +79,11 @@ export class NodeReadHandle implements ReadHandle {
     );
   }
 
+  /** See ReadHandle: a hash worker reads through it while this handle stays open. */
+  get descriptor(): number | undefined {
+    return this.closed ? undefined : this.fd;
+  }
+
   stat(): Promise<FsStat> {
     return attempt('inspect', this.target, async () => toFsStat(await this.calls.run(() => fs.fstatSync(this.fd), () => fstatAsync(this.fd))));
   }

@@ -1,14 +1,15 @@
 /**
  * A BlockHasher on worker threads, so that FastCDC and SHA-256 of big files use the other
- * cores while the main thread serves peers. Slices are transferred (not copied) to a worker
- * and back. Each stream stays on one worker (its chunker state lives there); streams are
+ * cores while the main thread serves peers. A file open with a descriptor is read by the
+ * worker itself (hashOpenFile): the main thread, busy serving, would otherwise hold up every
+ * slice. Other streams' slices are transferred (not copied) to a worker and back. Each stream stays on one worker (its chunker state lives there); streams are
  * spread over the workers, least busy first. Workers start on first use, stop after
  * IDLE_MS without a stream (a worker is an isolate of its own: ~10 MB), and do not keep the
  * process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { AgoraError } from '../../errors/index.js';
-import type { BlockHasher, HashStream, StreamOrigin } from '../../ports/hasher.js';
+import type { BlockHasher, HashStream, OpenFileHashResult, OpenFileRange, StreamOrigin } from '../../ports/hasher.js';
 import type { HashReply, HashRequest } from './hash-messages.js';
 import { packBlocks, unpackBlocks } from './packed-blocks.js';
 
@@ -47,27 +48,7 @@ export class WorkerHasher implements BlockHasher {
   private readonly workerUrl: URL;
 
   stream(from?: StreamOrigin): HashStream {
-    if (this.closed) throw new AgoraError('INTERNAL', 'the hasher is closed');
-    const slot = this.pick();
-    const id = this.nextId++;
-    slot.streams++;
-    if (slot.idle) clearTimeout(slot.idle);
-    slot.idle = null;
-    let ended = false;
-    const end = () => {
-      if (ended) return;
-      ended = true;
-      slot.streams--;
-      if (slot.streams === 0) {
-        slot.idle = setTimeout(() => {
-          // Out of the pool first, so that no new stream picks a worker on its way out.
-          if (slot.streams !== 0 || this.slots[slot.index] !== slot) return;
-          this.slots[slot.index] = null;
-          void slot.worker.terminate();
-        }, IDLE_MS);
-        slot.idle.unref();
-      }
-    };
+    const { slot, id, end } = this.claim();
     const request = (msg: HashRequest, transfer: ArrayBuffer[] = []): Promise<HashReply> =>
       new Promise<HashReply>((resolve, reject) => {
         const queue = slot.waiting.get(id);
@@ -104,11 +85,36 @@ export class WorkerHasher implements BlockHasher {
         }
       },
       abort: () => {
-        if (ended) return;
-        end();
+        if (!end()) return;
         slot.worker.postMessage({ op: 'abort', id } satisfies HashRequest);
       },
     };
+  }
+
+  async hashOpenFile(range: OpenFileRange, signal?: AbortSignal): Promise<OpenFileHashResult> {
+    if (signal?.aborted) return { aborted: true };
+    const { slot, id, end } = this.claim();
+    const stop = () => slot.worker.postMessage({ op: 'abort', id } satisfies HashRequest);
+    try {
+      const packed = range.prior ? packBlocks(range.prior) : undefined;
+      const message: HashRequest = { op: 'file', id, fd: range.descriptor, start: range.start, end: range.end, size: range.size, sliceBytes: range.sliceBytes, ...packed };
+      const reply = new Promise<HashReply>((resolve, reject) => {
+        slot.waiting.set(id, [{ resolve, reject }]);
+        slot.worker.postMessage(message, packed ? [packed.hashes, packed.sizes] : []);
+      });
+      // The reply is awaited even after an abort: only then is the worker done with the descriptor.
+      signal?.addEventListener('abort', stop, { once: true });
+      if (signal?.aborted) stop();
+      const r = await reply;
+      if ('error' in r) throw new AgoraError('INTERNAL', `hashing failed: ${r.error}`);
+      if ('aborted' in r) return { aborted: true };
+      if ('observedSize' in r) return { observedSize: r.observedSize };
+      if ('hashes' in r) return { blocks: unpackBlocks(r.hashes, r.sizes) };
+      throw new AgoraError('INTERNAL', 'hash worker answered out of order');
+    } finally {
+      signal?.removeEventListener('abort', stop);
+      end();
+    }
   }
 
   async close(): Promise<void> {
@@ -118,6 +124,36 @@ export class WorkerHasher implements BlockHasher {
     const workers = live.map((s) => s.worker);
     this.slots.fill(null);
     await Promise.all(workers.map((w) => w.terminate()));
+  }
+
+  /**
+   * A worker for one stream or file job, and `end` to give it back (true the first time):
+   * a worker without work is stopped after IDLE_MS.
+   */
+  private claim(): { slot: Slot; id: number; end: () => boolean } {
+    if (this.closed) throw new AgoraError('INTERNAL', 'the hasher is closed');
+    const slot = this.pick();
+    const id = this.nextId++;
+    slot.streams++;
+    if (slot.idle) clearTimeout(slot.idle);
+    slot.idle = null;
+    let ended = false;
+    const end = () => {
+      if (ended) return false;
+      ended = true;
+      slot.streams--;
+      if (slot.streams === 0) {
+        slot.idle = setTimeout(() => {
+          // Out of the pool first, so that no new stream picks a worker on its way out.
+          if (slot.streams !== 0 || this.slots[slot.index] !== slot) return;
+          this.slots[slot.index] = null;
+          void slot.worker.terminate();
+        }, IDLE_MS);
+        slot.idle.unref();
+      }
+      return true;
+    };
+    return { slot, id, end };
   }
 
   /** The least busy worker, starting one if a slot is empty. */

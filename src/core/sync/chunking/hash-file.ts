@@ -2,11 +2,14 @@
  * Block lists of files: content-defined chunks (fastcdc.ts), each named by its SHA-256.
  * Files are read through the fs port in fixed slices, so memory stays bounded whatever the
  * file size (two slice buffers, plus 32 bytes of hash per ~150 KiB block in the result).
+ * Where the handle has a descriptor and the hasher a thread of its own, that thread reads the
+ * slices itself (BlockHasher.hashOpenFile): a node serving peers keeps its main thread busy,
+ * and every slice waiting for it there made hashing 1 GiB take ~6 s instead of ~3 (bench big).
  */
 import type { ReadHandle } from '../../../ports/fs.js';
 import type { BlockHasher, HashStream } from '../../../ports/hasher.js';
 import { BlockAccumulator, PriorBlocks, type BlockRef } from '../../../protocol/index.js';
-import { AgoraError, throwIfAborted } from '../../../errors/index.js';
+import { AbortedError, AgoraError, throwIfAborted } from '../../../errors/index.js';
 
 /**
  * Bytes per read. Large enough that the per-read overhead (a thread-pool round trip, and one
@@ -162,6 +165,13 @@ async function hashRange(
   prior: readonly BlockRef[] | undefined,
 ): Promise<BlockRef[]> {
   throwIfAborted(signal);
+  const descriptor = handle.descriptor;
+  if (descriptor !== undefined && hasher.hashOpenFile) {
+    const result = await hasher.hashOpenFile({ descriptor, start, end, size, sliceBytes: SLICE_BYTES, prior }, signal);
+    if ('aborted' in result) throw new AbortedError();
+    if ('observedSize' in result) throw new FileChangedError({ expectedSize: size, observedSize: result.observedSize });
+    return result.blocks;
+  }
   const sliceLength = Math.min(SLICE_BYTES, end - start);
   // The second slice buffer is allocated only if a second read is needed before the first
   // slice is consumed, so a small file costs one buffer of its own size. A slice being
