@@ -33,8 +33,8 @@ const BUSY_RETRY_MS = 50;
 
 export class BlockFetcher {
   private readonly inFlight = new Map<SyncChannel, number>();
-  /** Callers waiting for a request slot with some peer. */
-  private waiters: (() => void)[] = [];
+  /** Callers waiting for a request slot, oldest first, each with the peers it may still ask. */
+  private waiters: Waiter[] = [];
   /** Signals that already wake every waiter when they abort. */
   private readonly watchedSignals = new WeakSet<AbortSignal>();
   /** Peers that sent wrong blocks: until when they are skipped, and how many they sent. */
@@ -70,7 +70,7 @@ export class BlockFetcher {
       if (candidates.length === 0) throw new BlockNotAvailableError(hint.path);
       const channel = this.pick(candidates, preferred);
       if (!channel) {
-        await this.slotFreed(signal); // every candidate is at its limit
+        await this.slotFreed((ch) => this.candidates(folderId, tried).includes(ch), signal); // every candidate is at its limit
         continue;
       }
       this.inFlight.set(channel, (this.inFlight.get(channel) ?? 0) + 1);
@@ -125,31 +125,42 @@ export class BlockFetcher {
   }
 
   /**
-   * Resolves when some request slot is released (or the signal aborts; the caller's loop then
-   * throws). One abort listener per signal, not one per wait: hundreds of block workers wait
-   * here at once on a folder's shared signal, and adding and removing a listener on a signal
-   * that already has hundreds costs time linear in their number (it was ~10% of a receiver's CPU).
+   * Resolves when a request slot this caller may use is released (or the signal aborts; the
+   * caller's loop then throws). A released slot wakes one waiter, the oldest that may ask that
+   * peer: waking them all made every release cost time linear in their number (a receiver
+   * pulling several big files at once has hundreds of block workers waiting here), and all
+   * but one went back to waiting. One abort listener per signal, not one per wait, for the
+   * same reason (adding and removing listeners on a busy signal was ~10% of a receiver's CPU).
    */
-  private slotFreed(signal?: AbortSignal): Promise<void> {
+  private slotFreed(accepts: (channel: SyncChannel) => boolean, signal?: AbortSignal): Promise<void> {
     if (signal && !this.watchedSignals.has(signal)) {
       this.watchedSignals.add(signal);
       signal.addEventListener('abort', () => this.wakeAll(), { once: true });
     }
-    return new Promise<void>((resolve) => this.waiters.push(resolve));
+    return new Promise<void>((wake) => this.waiters.push({ accepts, wake }));
   }
 
   private wakeAll(): void {
     const waiters = this.waiters;
     this.waiters = [];
-    for (const wake of waiters) wake();
+    for (const w of waiters) w.wake();
   }
 
   private release(channel: SyncChannel): void {
     const n = (this.inFlight.get(channel) ?? 1) - 1;
     if (n <= 0) this.inFlight.delete(channel);
     else this.inFlight.set(channel, n);
-    this.wakeAll();
+    // A peer gone: everyone looks again (some may have no peer left to ask, and must say so).
+    if (!channel.opened) return this.wakeAll();
+    const next = this.waiters.findIndex((w) => w.accepts(channel));
+    if (next >= 0) this.waiters.splice(next, 1)[0]!.wake();
   }
+}
+
+interface Waiter {
+  /** Whether this caller may ask that peer (open, trusted, not yet tried for its block). */
+  accepts(channel: SyncChannel): boolean;
+  wake(): void;
 }
 
 /** A short real-time pause (a BUSY peer is not a simulated-time matter). */
