@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { AgoraError, FsError, throwIfAborted } from '../../errors/index.js';
 import type { FolderFs, FsStat, ReadHandle, WriteHandle } from '../../ports/fs.js';
 import type { BlockLocation } from '../../ports/store.js';
@@ -39,6 +40,15 @@ export interface PullerDeps {
 
 /** Blocks fetched at once for one file: enough to keep a fast link busy, bounded memory. */
 const PARALLEL_BLOCKS = 32;
+/**
+ * Blocks fetched or being written at once for the whole folder, whatever the number of files
+ * pulled at once (up to 16, each with PARALLEL_BLOCKS workers). A received block lives until
+ * its write is done; with 7 big files in flight, hundreds of them waited for the disk, lived
+ * long enough to reach V8's old generation, and made a full GC every 64 MB received (bench
+ * big, receiver: 18 full GCs against 3 with this bound, CPU 8.0–8.7 s against 7.1, peak RSS
+ * 200 against 159 MB). Above the 48 a peer serves at once, so one peer's link stays full.
+ */
+const HELD_BLOCKS = 64;
 
 /**
  * Applies one remote version to disk, never losing anything: file content is assembled in a
@@ -47,6 +57,9 @@ const PARALLEL_BLOCKS = 32;
  * what the index says; the replaced or deleted file is kept as a version first.
  */
 export class Puller {
+  /** Fetches running with their blocks not yet written, across all the files being pulled. */
+  private readonly heldBlocks = pLimit(HELD_BLOCKS);
+
   constructor(private readonly deps: PullerDeps) {}
 
   /**
@@ -252,9 +265,17 @@ export class Puller {
     const one = async (i: number) => {
       const block = winner.blocks[i]!;
       const localData = await this.readLocal(local.get(block.hash.toString('hex')), block);
-      const data = localData ?? (await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal));
-      await out.write(data, offsets[i]!);
-      this.deps.onBytes?.(data.byteLength, localData ? 'local' : 'peer');
+      if (localData) {
+        await out.write(localData, offsets[i]!);
+        this.deps.onBytes?.(localData.byteLength, 'local');
+        return;
+      }
+      await this.heldBlocks(async () => {
+        throwIfAborted(signal); // it may have waited for a slot
+        const data = await this.deps.fetchBlock(block, { path: winner.path, offset: offsets[i]! }, signal);
+        await out.write(data, offsets[i]!);
+        this.deps.onBytes?.(data.byteLength, 'peer');
+      });
     };
     // A failure stops every worker before fill returns: the caller then closes the file, and a
     // write still in flight would land on whatever file gets that descriptor next.
