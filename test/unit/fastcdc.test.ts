@@ -16,6 +16,8 @@ import type { FsStat, ReadHandle } from '../../src/ports/fs.js';
 import type { BlockRef } from '../../src/protocol/file-record.js';
 import { GearScanner } from '../../src/protocol/gear-scan.js';
 
+import { waitFor } from '../helpers/wait.js';
+
 const MiB = 1024 * 1024;
 const { min: MIN, avg: AVG, max: MAX } = CHUNK_LIMITS;
 
@@ -281,6 +283,31 @@ describe('hashFile in segments', () => {
   it('still reports a file that is longer than expected', async () => {
     const data = prng(SPLIT_MIN_BYTES + 100, 24);
     await expect(hashFile(bufferHandle(data), data.length - 1, undefined, undefined, 2)).rejects.toBeInstanceOf(FileChangedError);
+  });
+
+  it('throws the first failure only once every segment has stopped reading the handle', async () => {
+    const data = prng(SPLIT_MIN_BYTES + 100, 25);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let waiting = 0;
+    const inner = bufferHandle(data);
+    const handle: ReadHandle = {
+      ...inner,
+      async read(buffer, offset, length, position) {
+        if (position === 0) throw new Error('disk error in the first segment');
+        waiting++;
+        await gate; // the second segment's first read is still out when the first one fails
+        return inner.read(buffer, offset, length, position);
+      },
+    };
+    let settled = false;
+    const hashing = hashFile(handle, data.length, undefined, undefined, 2).finally(() => (settled = true));
+    hashing.catch(() => undefined);
+    await waitFor(() => waiting === 1, 'the second segment reading');
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBe(false);
+    release();
+    await expect(hashing).rejects.toThrow('disk error in the first segment');
   });
 
   it('joins where both lists cut at the same offset, and says where to go on when they never do', () => {

@@ -2,8 +2,9 @@
  * A BlockHasher on worker threads, so that FastCDC and SHA-256 of big files use the other
  * cores while the main thread serves peers. A file open with a descriptor is read by the
  * worker itself (hashOpenFile): the main thread, busy serving, would otherwise hold up every
- * slice. Other streams' slices are transferred (not copied) to a worker and back. Each stream stays on one worker (its chunker state lives there); streams are
- * spread over the workers, least busy first. Workers start on first use, stop after
+ * slice. Other streams' slices are transferred (not copied) to a worker and back. Each
+ * stream stays on one worker (its chunker state lives there); streams are spread over the
+ * workers, least busy first. Workers start on first use, stop after
  * IDLE_MS without a stream (a worker is an isolate of its own: ~10 MB), and do not keep the
  * process alive.
  */

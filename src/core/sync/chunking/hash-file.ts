@@ -86,16 +86,21 @@ export async function hashFile(
   const stop = () => controller.abort(signal?.reason);
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    // One failing segment stops the others (their reads and streams are dropped).
-    const ranges = await Promise.all(
+    // One failing segment stops the others; all are waited for before the first failure is
+    // thrown, as a hash worker may still be reading the caller's handle until it answers.
+    const failure: { failed: boolean; err?: unknown } = { failed: false };
+    const settled = await Promise.allSettled(
       starts.map((start, k) => {
         const end = k === count - 1 ? size : Math.min(size, starts[k + 1]! + SPLIT_OVERLAP_BYTES);
         return range(start, end, controller.signal).catch((err: unknown) => {
+          if (!failure.failed) Object.assign(failure, { failed: true, err });
           controller.abort(err);
           throw err;
         });
       }),
     );
+    if (failure.failed) throw failure.err;
+    const ranges = settled.map((r) => (r as PromiseFulfilledResult<BlockRef[]>).value);
     const joined = joinSegments(starts, ranges);
     if (joined.complete) return joined.blocks;
     // No agreement within the overlap (data with no content-defined cuts, such as long runs of
